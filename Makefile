@@ -1,0 +1,41 @@
+# leadscore: the two commands that matter are `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_CONTACTS ?= 2000
+DEMO_ACTIVITIES ?= 25
+DEMO_AS_OF ?= 2026-11-01T00:00:00Z
+
+.PHONY: demo test lint dev bench parse clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run: make PYTHON=python3 ..." >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+parse: $(STAMP)
+	$(BIN)/leadscore dbt-parse
+
+demo: $(STAMP)
+	$(BIN)/leadscore demo --contacts $(DEMO_CONTACTS) --activities-per-contact $(DEMO_ACTIVITIES) --seed 42 --as-of $(DEMO_AS_OF)
+	$(BIN)/leadscore run --as-of $(DEMO_AS_OF)
+	$(BIN)/leadscore top --limit 10
+
+test: $(STAMP) parse
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check orchestration tests
+	$(BIN)/ruff format --check orchestration tests
+	cd dbt_project && ../$(BIN)/sqlfluff lint models macros tests
+
+dev: $(STAMP) parse
+	$(BIN)/dagster dev
+
+clean:
+	rm -rf $(VENV) dbt_project/target dbt_project/logs data

@@ -1,0 +1,3 @@
+-- Enabled scoring models.
+select * from {{ ref('stg_scoring_models') }}
+where is_enabled

@@ -1,0 +1,29 @@
+with
+
+source as (
+
+    select * from {{ ref('scoring_models') }}
+
+),
+
+final as (
+
+    select
+        {{ norm_text('model_id') }} as model_id,
+        {{ clean_text('name') }} as model_name,
+        {{ clean_text('description') }} as description,
+        coalesce({{ norm_text('base_stage') }}, 'lead') as base_stage,
+        coalesce({{ norm_text('stage_policy') }}, 'follow_score') as stage_policy,
+        {{ norm_text('segment_property') }} as segment_property,
+        {{ norm_text('population_property') }} as population_property,
+        {{ norm_text('population_operator') }} as population_operator,
+        {{ clean_text('population_value') }} as population_value,
+        {{ clean_number('fit_cap') }} as fit_cap,
+        {{ clean_number('engagement_cap') }} as engagement_cap,
+        {{ clean_number('total_cap') }} as total_cap,
+        {{ is_enabled('enabled') }} as is_enabled
+    from source
+
+)
+
+select * from final

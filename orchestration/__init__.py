@@ -1,0 +1,1 @@
+"""leadscore: explainable lead scoring on dbt + DuckDB, orchestrated by Dagster."""

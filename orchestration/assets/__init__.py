@@ -1,0 +1,1 @@
+"""Dagster assets of the pipeline: ingest, dbt models, publishing."""

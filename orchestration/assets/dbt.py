@@ -1,0 +1,35 @@
+"""The dbt project as Dagster assets: seeds, staging, scoring and marts, with tests as checks."""
+
+
+import json
+
+from dagster import AssetExecutionContext, Failure
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from ..dbt_project import LeadscoreTranslator, dbt_project, ensure_manifest
+from ..resources import LeadscoreResource
+from ..seed_validation import format_problems, validate_seeds
+from ..settings import SEEDS_DIR
+from .common import connect_build_db, run_as_of
+
+ensure_manifest()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    dagster_dbt_translator=LeadscoreTranslator(),
+)
+def leadscore_dbt_assets(
+    context: AssetExecutionContext, dbt: DbtCliResource, leadscore: LeadscoreResource
+):
+    """`dbt build` as of the run's instant, after the seeds pass validation."""
+    problems = validate_seeds(SEEDS_DIR)
+    if problems:
+        raise Failure(
+            description=f"{len(problems)} problem(s) in the seeds; nothing was built",
+            metadata={"problems": format_problems(problems)},
+        )
+    as_of = run_as_of(context, leadscore)
+    connect_build_db(leadscore).close()  # sets LEADSCORE_BUILD_DB_PATH and creates folders
+    context.log.info(f"scoring as of {as_of}")
+    yield from dbt.cli(["build", "--vars", json.dumps({"as_of": as_of})], context=context).stream()

@@ -1,0 +1,35 @@
+"""The published warehouse: marts and ops tables swapped atomically into the file BI tools read."""
+
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+
+from ..publish import publish_warehouse
+from ..resources import LeadscoreResource
+
+PUBLISHED_MODELS = [
+    AssetKey(["marts", "contact_scores"]),
+    AssetKey(["marts", "contacts"]),
+    AssetKey(["marts", "score_breakdown"]),
+    AssetKey(["marts", "score_history"]),
+    AssetKey(["marts", "stage_changes"]),
+    AssetKey(["ops", "quarantine"]),
+]
+
+
+@asset(
+    key=AssetKey(["warehouse", "lead_scoring"]),
+    deps=PUBLISHED_MODELS,
+    group_name="publish",
+    description="$LEADSCORE_DATA_DIR/warehouse/lead_scoring.duckdb: the marts BI tools open "
+    "read-only, replaced in one atomic step after a complete, checked build.",
+    kinds={"duckdb"},
+)
+def published_warehouse(
+    context: AssetExecutionContext, leadscore: LeadscoreResource
+) -> MaterializeResult:
+    settings = leadscore.settings()
+    counts = publish_warehouse(settings.build_db_path, settings.warehouse_path)
+    context.log.info(f"published {len(counts)} tables to {settings.warehouse_path}")
+    return MaterializeResult(
+        metadata={"path": str(settings.warehouse_path), **{k: v for k, v in counts.items()}}
+    )

@@ -1,0 +1,134 @@
+"""The `leadscore` command line: demo data, pipeline runs, seed validation, explain, top leads."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from .settings import ConfigError, load_settings, parse_as_of
+
+AS_OF_HELP = "Score as of this instant (ISO 8601, UTC if no zone); default LEADSCORE_AS_OF or now."
+
+
+def _settings(data_dir: str | None):
+    try:
+        return load_settings(data_dir)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+def _as_of(value: str | None):
+    try:
+        return parse_as_of(value) if value else None
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc), param_hint="--as-of") from exc
+
+
+@click.group()
+@click.option(
+    "--data-dir",
+    envvar="LEADSCORE_DATA_DIR",
+    type=click.Path(file_okay=False),
+    help="Data folder (landing/, warehouse/, outbox/); default ./data.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show Dagster and dbt logs.")
+@click.pass_context
+def main(ctx: click.Context, data_dir: str | None, verbose: bool) -> None:
+    """leadscore: explainable lead scoring on dbt + DuckDB, orchestrated by Dagster."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
+    ctx.obj = {"data_dir": data_dir, "verbose": verbose}
+
+
+@main.command()
+@click.option("--contacts", default=2000, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--activities-per-contact", default=25, show_default=True, type=click.IntRange(min=0)
+)
+@click.option("--seed", default=42, show_default=True, type=int)
+@click.option("--as-of", default=None, help=AS_OF_HELP)
+@click.option("--progress/--no-progress", default=True, show_default=True)
+@click.pass_context
+def demo(ctx, contacts, activities_per_contact, seed, as_of, progress) -> None:
+    """Write a realistic, deterministic demo data set to the landing folder."""
+    from .demo_data import generate_demo
+
+    settings = _settings(ctx.obj["data_dir"])
+    counts = generate_demo(
+        settings.landing_dir,
+        contacts=contacts,
+        activities_per_contact=activities_per_contact,
+        seed=seed,
+        as_of=_as_of(as_of) or parse_as_of(None),
+        progress=progress,
+    )
+    detail = ", ".join(f"{entity} {count:,}" for entity, count in counts.items())
+    click.echo(f"demo data written to {settings.landing_dir}: {detail}")
+
+
+@main.command()
+@click.option("--as-of", default=None, help=AS_OF_HELP)
+@click.pass_context
+def run(ctx, as_of) -> None:
+    """Run the whole pipeline: load landing files, validate seeds, dbt build, publish."""
+    from .pipeline import run_pipeline
+
+    settings = _settings(ctx.obj["data_dir"])
+    if not ctx.obj["verbose"]:
+        logging.getLogger("dagster").setLevel(logging.WARNING)
+    parsed = _as_of(as_of)
+    summary = run_pipeline(settings, as_of=parsed.isoformat() if parsed else None)
+    click.echo(summary.describe())
+    if not summary.success:
+        sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "--seeds-dir",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="Folder of the seed CSV files; default the project's seeds/.",
+)
+def validate(seeds_dir) -> None:
+    """Check the seeds; print every problem as file:line: column: message."""
+    from .seed_validation import format_problems, validate_seeds
+    from .settings import SEEDS_DIR
+
+    problems = validate_seeds(Path(seeds_dir) if seeds_dir else SEEDS_DIR)
+    if problems:
+        click.echo(format_problems(problems))
+        click.echo(f"{len(problems)} problem(s) found", err=True)
+        sys.exit(1)
+    click.echo("seeds are valid")
+
+
+@main.command()
+@click.option("--model", "model_id", default="lead", show_default=True)
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(min=1))
+@click.pass_context
+def top(ctx, model_id, limit) -> None:
+    """Print the top leads of the published warehouse."""
+    from .reports import top_leads_table
+
+    settings = _settings(ctx.obj["data_dir"])
+    if not settings.warehouse_path.exists():
+        raise click.ClickException(
+            f"no published warehouse at {settings.warehouse_path}; run `leadscore run` first"
+        )
+    click.echo(top_leads_table(settings.warehouse_path, model_id, limit))
+
+
+@main.command("dbt-parse")
+def dbt_parse() -> None:
+    """Write the dbt manifest (dbt_project/target/manifest.json) that Dagster loads."""
+    from .dbt_project import ensure_manifest
+
+    path = ensure_manifest(force=True)
+    click.echo(f"dbt manifest written to {path}")
+
+
+if __name__ == "__main__":
+    main()

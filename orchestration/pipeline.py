@@ -1,0 +1,108 @@
+"""Run the refresh job in-process (what `leadscore run` does) and summarise the result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+from dagster import DagsterInstance
+
+from .settings import Settings, format_as_of, parse_as_of
+
+
+@dataclass
+class RunSummary:
+    """What one pipeline run did, for the terminal."""
+
+    success: bool
+    as_of: str
+    warehouse: Path
+    landing: dict[str, int] = field(default_factory=dict)
+    scored: dict[str, dict[str, int]] = field(default_factory=dict)
+    stage_changes: int = 0
+    quarantined: int = 0
+    failure: str | None = None
+
+    def describe(self) -> str:
+        lines = [f"as of {self.as_of}: {'success' if self.success else 'FAILED'}"]
+        if self.failure:
+            lines.append(f"  {self.failure}")
+        if self.landing:
+            lines.append(
+                "  landing: "
+                + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in self.landing.items())
+            )
+        for model_id, stages in self.scored.items():
+            total = sum(stages.values())
+            detail = ", ".join(f"{stage} {count:,}" for stage, count in stages.items())
+            lines.append(f"  {model_id}: {total:,} scored ({detail})")
+        if self.success:
+            lines.append(f"  stage or band changes this run: {self.stage_changes:,}")
+            lines.append(f"  quarantined rows (all time): {self.quarantined:,}")
+            lines.append(f"  warehouse: {self.warehouse}")
+        return "\n".join(lines)
+
+
+def _landing_counts(events) -> dict[str, int]:
+    totals = {"files_loaded": 0, "files_failed": 0, "rows_loaded": 0, "rows_quarantined": 0}
+    for event in events:
+        if not event.is_step_materialization:
+            continue
+        materialization = event.step_materialization_data.materialization
+        if materialization.asset_key.path[0] != "raw":
+            continue
+        for key in totals:
+            value = materialization.metadata.get(key)
+            if value is not None:
+                totals[key] += int(value.value)
+    return totals
+
+
+def run_pipeline(settings: Settings, as_of: str | None = None) -> RunSummary:
+    """Ingest, validate, build and publish, through the same definitions `dagster dev` loads."""
+    resolved = format_as_of(parse_as_of(as_of))
+    from .definitions import defs
+
+    job = defs.resolve_job_def("refresh")
+    run_config = {
+        "resources": {
+            "leadscore": {"config": {"data_dir": str(settings.data_dir), "as_of": resolved}}
+        }
+    }
+    with DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(
+            run_config=run_config, instance=instance, raise_on_error=False
+        )
+        events = result.all_events
+    summary = RunSummary(
+        success=result.success,
+        as_of=resolved,
+        warehouse=settings.warehouse_path,
+        landing=_landing_counts(events),
+    )
+    if not result.success:
+        failures = [e for e in events if e.is_step_failure]
+        messages = []
+        for event in failures:
+            error = event.step_failure_data.error
+            while error is not None and error.cause is not None:
+                error = error.cause  # the root cause says what went wrong, not the wrapper
+            description = error.message.strip().splitlines()[0] if error else "unknown error"
+            user_failure = event.step_failure_data.user_failure_data
+            if user_failure and user_failure.metadata.get("problems"):
+                description += "\n" + str(user_failure.metadata["problems"].value)
+            messages.append(f"step {event.step_key}: {description}")
+        summary.failure = "\n  ".join(messages) or "run failed"
+        return summary
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        for model_id, stage, count in con.execute(
+            "select model_id, stage, count(*) from marts.contact_scores "
+            "group by all order by model_id, max(stage_rank) desc, stage"
+        ).fetchall():
+            summary.scored.setdefault(model_id, {})[stage] = count
+        summary.stage_changes = con.execute(
+            "select count(*) from marts.stage_changes where changed_at = ?", [parse_as_of(resolved)]
+        ).fetchone()[0]
+        summary.quarantined = con.execute("select count(*) from ops.quarantine").fetchone()[0]
+    return summary

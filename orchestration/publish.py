@@ -1,0 +1,51 @@
+"""Publish the checked marts to the warehouse file in one atomic step (os.replace)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from .sql_text import sql_ident, sql_literal
+
+PUBLISHED_SCHEMAS = ("marts", "ops")
+
+
+def publish_warehouse(build_db: Path, warehouse: Path) -> dict[str, int]:
+    """Copy every table of the published schemas into a new file, then swap it into place.
+
+    A reader holding the old file open keeps its snapshot; nobody ever sees a half-written
+    file, and a failure before the swap leaves the published file untouched.
+    Returns row counts per published table.
+    """
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    staging = warehouse.with_name(f".{warehouse.name}.{os.getpid()}.tmp")
+    staging.unlink(missing_ok=True)
+    counts: dict[str, int] = {}
+    try:
+        with duckdb.connect() as con:
+            con.execute(f"attach {sql_literal(str(build_db))} as build (read_only)")
+            con.execute(f"attach {sql_literal(str(staging))} as published")
+            con.execute("use build")
+            tables = con.execute(
+                "select schema_name, table_name from duckdb_tables() "
+                "where database_name = 'build' and schema_name in "
+                f"({', '.join(sql_literal(s) for s in PUBLISHED_SCHEMAS)}) "
+                "order by schema_name, table_name"
+            ).fetchall()
+            for schema in sorted({schema for schema, _ in tables}):
+                con.execute(f"create schema published.{sql_ident(schema)}")
+            for schema, table in tables:
+                source = f"{sql_ident(schema)}.{sql_ident(table)}"
+                con.execute(f"create table published.{source} as select * from {source}")
+                counts[f"{schema}.{table}"] = con.execute(
+                    f"select count(*) from published.{source}"
+                ).fetchone()[0]
+            con.execute("checkpoint published")
+            con.execute("detach published")
+        os.replace(staging, warehouse)
+    finally:
+        staging.unlink(missing_ok=True)
+        Path(f"{staging}.wal").unlink(missing_ok=True)
+    return counts

@@ -1,0 +1,61 @@
+"""Terminal reports over the published warehouse (opened read-only, like any BI tool)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+
+def top_leads(warehouse: Path, model_id: str, limit: int) -> list[dict]:
+    """The highest-scored, non-excluded contacts of a model, with their stage and reasons."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        cursor = con.execute(
+            """
+            select
+                scores.contact_id,
+                contacts.email,
+                contacts.job_title,
+                contacts.company,
+                scores.total_score,
+                scores.fit_score,
+                scores.engagement_score,
+                scores.matrix_label,
+                scores.stage,
+                scores.top_reasons
+            from marts.contact_scores as scores
+            left join marts.contacts as contacts on scores.contact_id = contacts.contact_id
+            where scores.model_id = ? and not scores.is_excluded
+            order by scores.total_score desc, scores.contact_id
+            limit ?
+            """,
+            [model_id, limit],
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def top_leads_table(warehouse: Path, model_id: str, limit: int) -> str:
+    rows = top_leads(warehouse, model_id, limit)
+    table = Table(title=f"Top {limit} contacts of model '{model_id}'", show_lines=False)
+    for column in ("contact", "title / company", "total", "fit", "eng.", "cell", "stage", "why"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            f"{row['contact_id']}\n{row['email'] or ''}",
+            f"{row['job_title'] or ''}\n{row['company'] or ''}",
+            f"{row['total_score']}",
+            f"{row['fit_score']}",
+            f"{row['engagement_score']}",
+            row["matrix_label"] or "",
+            row["stage"],
+            row["top_reasons"],
+        )
+    buffer = io.StringIO()
+    Console(file=buffer, width=160, force_terminal=False).print(table)
+    if not rows:
+        return f"no scored contacts for model '{model_id}'"
+    return buffer.getvalue()
