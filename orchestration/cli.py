@@ -76,10 +76,13 @@ def run(ctx, as_of) -> None:
     from .pipeline import run_pipeline
 
     settings = _settings(ctx.obj["data_dir"])
-    if not ctx.obj["verbose"]:
-        logging.getLogger("dagster").setLevel(logging.WARNING)
     parsed = _as_of(as_of)
-    summary = run_pipeline(settings, as_of=parsed.isoformat() if parsed else None)
+    click.echo(f"running the refresh job (data: {settings.data_dir}) ...")
+    summary = run_pipeline(
+        settings,
+        as_of=parsed.isoformat() if parsed else None,
+        log_level="INFO" if ctx.obj["verbose"] else "ERROR",
+    )
     click.echo(summary.describe())
     if not summary.success:
         sys.exit(1)

@@ -59,7 +59,9 @@ def _landing_counts(events) -> dict[str, int]:
     return totals
 
 
-def run_pipeline(settings: Settings, as_of: str | None = None) -> RunSummary:
+def run_pipeline(
+    settings: Settings, as_of: str | None = None, log_level: str = "WARNING"
+) -> RunSummary:
     """Ingest, validate, build and publish, through the same definitions `dagster dev` loads."""
     resolved = format_as_of(parse_as_of(as_of))
     from .definitions import defs
@@ -68,7 +70,8 @@ def run_pipeline(settings: Settings, as_of: str | None = None) -> RunSummary:
     run_config = {
         "resources": {
             "leadscore": {"config": {"data_dir": str(settings.data_dir), "as_of": resolved}}
-        }
+        },
+        "loggers": {"console": {"config": {"log_level": log_level}}},
     }
     with DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(

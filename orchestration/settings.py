@@ -9,8 +9,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-# LEADSCORE_SEEDS_DIR points dbt and the validator at another rule set (e.g. a challenger).
-SEEDS_DIR = Path(os.environ.get("LEADSCORE_SEEDS_DIR") or REPO_ROOT / "seeds").resolve()
+SEEDS_DIR = REPO_ROOT / "seeds"
 
 LANDING_ENTITIES = ("contacts", "activities", "deals", "sales_feedback")
 
