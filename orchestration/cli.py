@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -78,13 +79,26 @@ def run(ctx, as_of) -> None:
     settings = _settings(ctx.obj["data_dir"])
     parsed = _as_of(as_of)
     click.echo(f"running the refresh job (data: {settings.data_dir}) ...")
-    summary = run_pipeline(
-        settings,
-        as_of=parsed.isoformat() if parsed else None,
-        log_level="INFO" if ctx.obj["verbose"] else "ERROR",
-    )
+    verbose = ctx.obj["verbose"]
+    log_path = settings.work_dir / "last_run.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        if not verbose:
+            # dagster-dbt echoes every dbt line: keep them in a log file; the summary suffices.
+            for name in ("dagster", "dagster.builtin"):
+                logging.getLogger(name).setLevel(logging.ERROR)
+            log_file = stack.enter_context(log_path.open("w", encoding="utf-8"))
+            stack.enter_context(contextlib.redirect_stdout(log_file))
+            stack.enter_context(contextlib.redirect_stderr(log_file))
+        summary = run_pipeline(
+            settings,
+            as_of=parsed.isoformat() if parsed else None,
+            log_level="INFO" if verbose else "CRITICAL",
+        )
     click.echo(summary.describe())
     if not summary.success:
+        if not verbose:
+            click.echo(f"  dbt output: {log_path}")
         sys.exit(1)
 
 

@@ -1,0 +1,155 @@
+"""A scoring scenario for tests: its own seeds, landing files and build database, run with dbt."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from orchestration.ingest import ingest_landing
+from orchestration.resources import dbt_executable
+from orchestration.seed_validation import SEED_COLUMNS
+from orchestration.settings import DBT_PROJECT_DIR
+
+
+def write_csv(path: Path, columns: Iterable[str], rows: Iterable[Mapping[str, Any]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    columns = list(columns)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        for row in rows:
+            unknown = set(row) - set(columns)
+            if unknown:
+                raise ValueError(f"{path.name}: unknown columns {sorted(unknown)}")
+            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return path
+
+
+def mirror_dbt_project(project_dir: Path) -> None:
+    """Link the real project's files into `project_dir`; its seeds come from `../seeds`."""
+    project_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("dbt_project.yml", "profiles.yml", "models", "macros", "tests"):
+        link = project_dir / name
+        if not link.exists():
+            link.symlink_to(DBT_PROJECT_DIR / name)
+
+
+@dataclass
+class Scenario:
+    """Seeds and landing data written to a temporary folder, scored by the real dbt project."""
+
+    root: Path
+    # Seeds, database and dbt target live at fixed paths for the whole test session, so dbt's
+    # partial parsing survives from one scenario to the next (tests in a session run serially).
+    workspace: Path
+    seeds: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        shutil.rmtree(self.seeds_dir, ignore_errors=True)
+        for path in (self.db_path, Path(f"{self.db_path}.wal")):
+            path.unlink(missing_ok=True)
+        mirror_dbt_project(self.project_dir)
+
+    @property
+    def project_dir(self) -> Path:
+        """A mirror of the dbt project whose `../seeds` is this workspace's seeds folder."""
+        return self.workspace / "project"
+
+    @property
+    def seeds_dir(self) -> Path:
+        return self.workspace / "seeds"
+
+    @property
+    def landing_dir(self) -> Path:
+        return self.root / "landing"
+
+    @property
+    def db_path(self) -> Path:
+        return self.workspace / "build.duckdb"
+
+    def seed(self, name: str, rows: list[dict[str, Any]]) -> Scenario:
+        self.seeds[name] = rows
+        return self
+
+    def model(self, model_id: str = "m", **columns: Any) -> Scenario:
+        row = {"model_id": model_id, "name": model_id, "base_stage": "lead"} | columns
+        self.seeds.setdefault("scoring_models", []).append(row)
+        return self
+
+    def rule(self, rule_id: str, points: float, *conditions: dict[str, Any], **columns) -> Scenario:
+        row = {
+            "model_id": "m",
+            "rule_id": rule_id,
+            "score_group": "engagement",
+            "points": points,
+            "points_mode": "once",
+        } | columns
+        self.seeds.setdefault("scoring_rules", []).append(row)
+        for condition in conditions:
+            self.seeds.setdefault("rule_conditions", []).append({"rule_id": rule_id} | condition)
+        return self
+
+    def landing(self, entity: str, rows: list[dict[str, Any]], name: str = "data") -> Path:
+        columns: list[str] = []
+        for row in rows:
+            columns.extend(c for c in row if c not in columns)
+        return write_csv(self.landing_dir / entity / f"{name}.csv", columns, rows)
+
+    def write_seeds(self) -> None:
+        for name, columns in SEED_COLUMNS.items():
+            write_csv(self.seeds_dir / f"{name}.csv", columns, self.seeds.get(name, []))
+
+    def build(self, as_of: str, full_refresh: bool = False) -> None:
+        """Load the landing folder and `dbt build` as of `as_of`; raises on any failure."""
+        self.write_seeds()
+        self.landing_dir.mkdir(parents=True, exist_ok=True)
+        with duckdb.connect(str(self.db_path)) as con:
+            ingest_landing(con, self.landing_dir)
+        env = os.environ | {
+            "LEADSCORE_BUILD_DB_PATH": str(self.db_path),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            # as-of through the environment: a changed --vars would force a full re-parse.
+            "LEADSCORE_AS_OF": as_of,
+        }
+        args = [
+            dbt_executable(),
+            "build",
+            "--project-dir", str(self.project_dir),
+            "--profiles-dir", str(self.project_dir),
+        ]
+        if full_refresh:
+            args.append("--full-refresh")
+        # A subprocess, as in production: dbt-duckdb caches its connection in-process.
+        result = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            failed = [line for line in result.stdout.splitlines() if "ERROR" in line or "FAIL" in line]
+            raise AssertionError("dbt build failed:\n" + "\n".join(failed[-30:]) + result.stderr[-2000:])
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        with duckdb.connect(str(self.db_path), read_only=True) as con:
+            cursor = con.execute(sql, params or [])
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def scores(self, model_id: str = "m") -> dict[str, dict[str, Any]]:
+        rows = self.query(
+            "select * from marts.contact_scores where model_id = ? order by contact_id", [model_id]
+        )
+        return {row["contact_id"]: row for row in rows}
+
+    def breakdown(self, contact_id: str, model_id: str = "m") -> dict[str, Decimal]:
+        rows = self.query(
+            "select contribution_id, points from marts.score_breakdown "
+            "where model_id = ? and contact_id = ?",
+            [model_id, contact_id],
+        )
+        return {row["contribution_id"]: row["points"] for row in rows}
