@@ -1,0 +1,56 @@
+"""Settings: as-of parsing and environment configuration."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from orchestration.settings import ConfigError, format_as_of, load_settings, parse_as_of
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-11-01", datetime(2026, 11, 1)),
+        ("2026-11-01T09:30:00Z", datetime(2026, 11, 1, 9, 30)),
+        ("2026-11-01T09:30:00+09:00", datetime(2026, 11, 1, 0, 30)),
+        ("2026-11-01 09:30:00.123456", datetime(2026, 11, 1, 9, 30, 0, 123456)),
+    ],
+)
+def test_as_of_is_utc(text, expected):
+    assert parse_as_of(text) == expected
+
+
+def test_as_of_rejects_garbage_with_an_example():
+    with pytest.raises(ConfigError, match="2026-11-01T09:30:00Z"):
+        parse_as_of("next tuesday")
+
+
+def test_blank_as_of_means_now():
+    before = datetime.utcnow().replace(microsecond=0)
+    assert parse_as_of("") >= before
+
+
+def test_format_as_of_is_what_dbt_parses():
+    assert format_as_of(datetime(2026, 11, 1, 9, 30)) == "2026-11-01 09:30:00.000000"
+
+
+def test_settings_from_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("LEADSCORE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("LEADSCORE_DUCKDB_THREADS", "2")
+    monkeypatch.setenv("LEADSCORE_DUCKDB_MEMORY_LIMIT", "4GB")
+    settings = load_settings()
+    assert settings.warehouse_path == tmp_path / "warehouse" / "lead_scoring.duckdb"
+    assert settings.landing_dir == tmp_path / "landing"
+    assert settings.duckdb_config() == {
+        "temp_directory": str(tmp_path / "work" / "duckdb_tmp"),
+        "threads": 2,
+        "memory_limit": "4GB",
+    }
+
+
+def test_bad_thread_count_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("LEADSCORE_DUCKDB_THREADS", "many")
+    with pytest.raises(ConfigError, match="LEADSCORE_DUCKDB_THREADS"):
+        load_settings()
