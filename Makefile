@@ -32,7 +32,7 @@ test: $(STAMP) parse
 lint: $(STAMP)
 	$(BIN)/ruff check orchestration tests
 	$(BIN)/ruff format --check orchestration tests
-	cd dbt_project && ../$(BIN)/sqlfluff lint models macros tests
+	cd dbt_project && LEADSCORE_BUILD_DB_PATH=:memory: ../$(BIN)/sqlfluff lint models macros tests --processes 2
 
 dev: $(STAMP) parse
 	$(BIN)/dagster dev
