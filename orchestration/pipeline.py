@@ -38,7 +38,7 @@ class RunSummary:
             detail = ", ".join(f"{stage} {count:,}" for stage, count in stages.items())
             lines.append(f"  {model_id}: {total:,} scored ({detail})")
         if self.success:
-            lines.append(f"  stage or band changes this run: {self.stage_changes:,}")
+            lines.append(f"  stage or band changes as of {self.as_of}: {self.stage_changes:,}")
             lines.append(f"  quarantined rows (all time): {self.quarantined:,}")
             lines.append(f"  warehouse: {self.warehouse}")
         return "\n".join(lines)

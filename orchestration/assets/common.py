@@ -13,7 +13,7 @@ from ..resources import LeadscoreResource
 
 def run_as_of(context: AssetExecutionContext, leadscore: LeadscoreResource) -> str:
     """The as-of instant of this run: identical in every step of one run."""
-    record = context.instance.get_run_record_by_id(context.run_id)
+    record = context.instance.get_run_record_by_id(context.run.run_id)
     started = record.create_timestamp if record else datetime.now(UTC)
     return leadscore.resolve_as_of(started)
 
