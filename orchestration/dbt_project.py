@@ -74,6 +74,8 @@ class LeadscoreTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
             return "rules"
+        if dbt_resource_props["resource_type"] == "source":
+            return "ingest"
         return _GROUP_BY_FOLDER.get(self._folder(dbt_resource_props), "scoring")
 
     @staticmethod
