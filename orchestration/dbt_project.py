@@ -56,7 +56,12 @@ def ensure_manifest(force: bool = False) -> Path:
     return MANIFEST_PATH
 
 
-_GROUP_BY_FOLDER = {"staging": "staging", "intermediate": "scoring", "marts": "marts", "ops": "marts"}
+_GROUP_BY_FOLDER = {
+    "staging": "staging",
+    "intermediate": "scoring",
+    "marts": "marts",
+    "ops": "marts",
+}
 
 
 class LeadscoreTranslator(DagsterDbtTranslator):
