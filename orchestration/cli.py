@@ -147,5 +147,48 @@ def dbt_parse() -> None:
     click.echo(f"dbt manifest written to {path}")
 
 
+@main.command()
+@click.argument("contact_id")
+@click.option(
+    "--model",
+    "model_id",
+    default=None,
+    help="Explain this model only; default every model that scores the contact.",
+)
+@click.option(
+    "--as-of",
+    default=None,
+    help="Explain as of this instant (ISO 8601, UTC if no zone); default the last build's. "
+    "Another instant replays the build on a scratch copy (the build is not changed).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (a list of models).")
+@click.pass_context
+def explain(ctx, contact_id, model_id, as_of, as_json) -> None:
+    """Every rule of a model for one contact, matched or not, with points and evidence."""
+    from .explain import ExplainError, explain_contact, open_build, render_explanation, to_json
+    from .settings import format_as_of
+
+    settings = _settings(ctx.obj["data_dir"])
+    parsed = _as_of(as_of)
+
+    def announce(instant, built_at) -> None:
+        built = format_as_of(built_at) if built_at else "unknown"
+        click.echo(
+            f"replaying the build (as of {built}) as of {format_as_of(instant)} "
+            "on a scratch copy ...",
+            err=True,
+        )
+
+    try:
+        with open_build(settings.build_db_path, parsed, on_replay=announce) as con:
+            data = explain_contact(con, contact_id, model_id)
+    except ExplainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(to_json(data))
+    else:
+        click.echo(render_explanation(data, color=sys.stdout.isatty()), nl=False)
+
+
 if __name__ == "__main__":
     main()
