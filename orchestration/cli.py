@@ -45,9 +45,7 @@ def main(ctx: click.Context, data_dir: str | None, verbose: bool) -> None:
 
 @main.command()
 @click.option("--contacts", default=2000, show_default=True, type=click.IntRange(min=1))
-@click.option(
-    "--activities-per-contact", default=25, show_default=True, type=click.IntRange(min=0)
-)
+@click.option("--activities-per-contact", default=25, show_default=True, type=click.IntRange(min=0))
 @click.option("--seed", default=42, show_default=True, type=int)
 @click.option("--as-of", default=None, help=AS_OF_HELP)
 @click.option("--progress/--no-progress", default=True, show_default=True)

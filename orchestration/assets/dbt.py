@@ -1,6 +1,5 @@
 """The dbt project as Dagster assets: seeds, staging, scoring and marts, with tests as checks."""
 
-
 import json
 
 from dagster import AssetExecutionContext, Failure

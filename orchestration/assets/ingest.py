@@ -1,6 +1,5 @@
 """Ingest assets: one per landing entity, loading new or changed files into raw tables."""
 
-
 from collections.abc import Iterator
 
 from dagster import (

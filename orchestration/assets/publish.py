@@ -1,6 +1,5 @@
 """The published warehouse: marts and ops tables swapped atomically into the file BI tools read."""
 
-
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from ..publish import publish_warehouse

@@ -20,8 +20,20 @@ def demo_run(tmp_path_factory):
     runner = CliRunner()
     generated = runner.invoke(
         main,
-        ["--data-dir", str(data_dir), "demo", "--contacts", "400",
-         "--activities-per-contact", "15", "--seed", "7", "--as-of", AS_OF, "--no-progress"],
+        [
+            "--data-dir",
+            str(data_dir),
+            "demo",
+            "--contacts",
+            "400",
+            "--activities-per-contact",
+            "15",
+            "--seed",
+            "7",
+            "--as-of",
+            AS_OF,
+            "--no-progress",
+        ],
     )
     assert generated.exit_code == 0, generated.output
     first = runner.invoke(main, ["--data-dir", str(data_dir), "run", "--as-of", AS_OF])
@@ -41,7 +53,9 @@ def test_run_scores_every_demo_contact_and_publishes_the_warehouse(demo_run):
     assert f"warehouse: {data_dir / 'warehouse' / 'lead_scoring.duckdb'}" in output
     (contacts,) = query(data_dir, "select count(*) from marts.contacts")[0]
     assert contacts == 400
-    per_model = dict(query(data_dir, "select model_id, count(*) from marts.contact_scores group by 1"))
+    per_model = dict(
+        query(data_dir, "select model_id, count(*) from marts.contact_scores group by 1")
+    )
     customers = query(
         data_dir, "select count(*) from marts.contacts where lifecycle_stage = 'customer'"
     )[0][0]
@@ -97,7 +111,9 @@ def test_top_prints_the_best_leads(demo_run):
     assert best in result.output
 
 
-def test_an_invalid_seed_fails_the_run_and_keeps_the_published_marts(demo_run, monkeypatch, tmp_path):
+def test_an_invalid_seed_fails_the_run_and_keeps_the_published_marts(
+    demo_run, monkeypatch, tmp_path
+):
     data_dir, _ = demo_run
     import shutil
 
@@ -106,8 +122,9 @@ def test_an_invalid_seed_fails_the_run_and_keeps_the_published_marts(demo_run, m
     seeds = tmp_path / "seeds"
     shutil.copytree(settings_module.SEEDS_DIR, seeds)
     rules = seeds / "scoring_rules.csv"
-    rules.write_text(rules.read_text(encoding="utf-8") + "lead,broken_rule,fit,x,lots,once,,\n",
-                     encoding="utf-8")
+    rules.write_text(
+        rules.read_text(encoding="utf-8") + "lead,broken_rule,fit,x,lots,once,,\n", encoding="utf-8"
+    )
     monkeypatch.setattr("orchestration.assets.dbt.SEEDS_DIR", seeds)
     warehouse = data_dir / "warehouse" / "lead_scoring.duckdb"
     before = warehouse.read_bytes()

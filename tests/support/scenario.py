@@ -123,16 +123,22 @@ class Scenario:
         args = [
             dbt_executable(),
             "build",
-            "--project-dir", str(self.project_dir),
-            "--profiles-dir", str(self.project_dir),
+            "--project-dir",
+            str(self.project_dir),
+            "--profiles-dir",
+            str(self.project_dir),
         ]
         if full_refresh:
             args.append("--full-refresh")
         # A subprocess, as in production: dbt-duckdb caches its connection in-process.
         result = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
         if result.returncode != 0:
-            failed = [line for line in result.stdout.splitlines() if "ERROR" in line or "FAIL" in line]
-            raise AssertionError("dbt build failed:\n" + "\n".join(failed[-30:]) + result.stderr[-2000:])
+            failed = [
+                line for line in result.stdout.splitlines() if "ERROR" in line or "FAIL" in line
+            ]
+            raise AssertionError(
+                "dbt build failed:\n" + "\n".join(failed[-30:]) + result.stderr[-2000:]
+            )
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         with duckdb.connect(str(self.db_path), read_only=True) as con:

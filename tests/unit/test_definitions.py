@@ -14,11 +14,24 @@ def asset_graph():
 
 def test_definitions_hold_ingest_dbt_and_publish_assets():
     keys = {key.to_user_string() for key in asset_graph().get_all_asset_keys()}
-    assert {"raw/contacts", "raw/contact_properties", "raw/activities", "raw/deals",
-            "raw/sales_feedback"} <= keys
-    assert {"staging/stg_contacts", "intermediate/int_rule_scores", "marts/contact_scores",
-            "marts/score_breakdown", "marts/score_history", "marts/stage_changes",
-            "ops/quarantine", "seeds/scoring_rules", "warehouse/lead_scoring"} <= keys
+    assert {
+        "raw/contacts",
+        "raw/contact_properties",
+        "raw/activities",
+        "raw/deals",
+        "raw/sales_feedback",
+    } <= keys
+    assert {
+        "staging/stg_contacts",
+        "intermediate/int_rule_scores",
+        "marts/contact_scores",
+        "marts/score_breakdown",
+        "marts/score_history",
+        "marts/stage_changes",
+        "ops/quarantine",
+        "seeds/scoring_rules",
+        "warehouse/lead_scoring",
+    } <= keys
 
 
 def test_groups_follow_the_layers():
@@ -45,10 +58,7 @@ def test_publish_waits_for_every_mart():
 
 
 def test_dbt_tests_are_asset_checks():
-    checks = {
-        (c.asset_key.to_user_string(), c.name)
-        for c in asset_graph().asset_check_keys
-    }
+    checks = {(c.asset_key.to_user_string(), c.name) for c in asset_graph().asset_check_keys}
     assert ("marts/contact_scores", "breakdown_sums_to_total_score") in checks
     assert any(name.startswith("unique_combination_of_columns") for _, name in checks)
 
@@ -56,8 +66,11 @@ def test_dbt_tests_are_asset_checks():
 def test_translator_names_sources_and_models():
     translator = LeadscoreTranslator()
     source = {"resource_type": "source", "source_name": "raw", "name": "activities"}
-    model = {"resource_type": "model", "name": "contact_scores",
-             "original_file_path": "models/marts/contact_scores.sql"}
+    model = {
+        "resource_type": "model",
+        "name": "contact_scores",
+        "original_file_path": "models/marts/contact_scores.sql",
+    }
     assert translator.get_asset_key(source) == AssetKey(["raw", "activities"])
     assert translator.get_asset_key(model) == AssetKey(["marts", "contact_scores"])
     assert translator.get_group_name(model) == "marts"

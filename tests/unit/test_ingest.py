@@ -126,9 +126,7 @@ def test_touched_but_identical_file_is_not_reloaded(con, landing):
 def test_a_changed_file_replaces_its_earlier_rows(con, landing):
     ingest_landing(con, landing)
     path = landing / "activities" / "web.csv"
-    path.write_text(
-        "contact_id,activity_type,occurred_at\nc9,login,2026-10-05\n", encoding="utf-8"
-    )
+    path.write_text("contact_id,activity_type,occurred_at\nc9,login,2026-10-05\n", encoding="utf-8")
     summary = ingest_landing(con, landing)
     assert summary.files_loaded == 1
     assert rows(con, "select contact_id, activity_type from raw.activities") == [("c9", "login")]
@@ -166,8 +164,14 @@ def test_jsonl_lines_that_are_not_json_are_quarantined_with_their_text(con, land
         json.dumps({"contact_id": "c1", "activity_type": "login", "occurred_at": "2026-10-01"}),
         "{not json",
         "",
-        json.dumps({"contact_id": "c1", "activity_type": "login", "occurred_at": "2026-10-02",
-                    "target/odd ~key": "x"}),
+        json.dumps(
+            {
+                "contact_id": "c1",
+                "activity_type": "login",
+                "occurred_at": "2026-10-02",
+                "target/odd ~key": "x",
+            }
+        ),
     ]
     (landing / "activities" / "app.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     ingest_landing(con, landing)

@@ -13,8 +13,10 @@ def make_build(path, score):
         con.execute("create schema if not exists marts")
         con.execute("create schema if not exists ops")
         con.execute("create schema if not exists intermediate")
-        con.execute("create or replace table marts.contact_scores as select 'c1' as contact_id, "
-                    f"{score} as total_score")
+        con.execute(
+            "create or replace table marts.contact_scores as select 'c1' as contact_id, "
+            f"{score} as total_score"
+        )
         con.execute("create or replace table ops.quarantine as select 'x' as reason")
         con.execute("create or replace table intermediate.scratch as select 1 as x")
 
