@@ -69,9 +69,14 @@ def demo(ctx, contacts, activities_per_contact, seed, as_of, progress) -> None:
 
 @main.command()
 @click.option("--as-of", default=None, help=AS_OF_HELP)
+@click.option(
+    "--accept-impact",
+    is_flag=True,
+    help="Publish even if the rule-change guard finds too many stage changes.",
+)
 @click.pass_context
-def run(ctx, as_of) -> None:
-    """Run the whole pipeline: load landing files, validate seeds, dbt build, publish."""
+def run(ctx, as_of, accept_impact) -> None:
+    """Run the whole pipeline: load, validate seeds, dbt build, guard, alerts, publish."""
     from .pipeline import run_pipeline
 
     settings = _settings(ctx.obj["data_dir"])
@@ -92,6 +97,7 @@ def run(ctx, as_of) -> None:
             settings,
             as_of=parsed.isoformat() if parsed else None,
             log_level="INFO" if verbose else "CRITICAL",
+            accept_impact=accept_impact,
         )
     click.echo(summary.describe())
     if not summary.success:

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 from dagster import Definitions
 
+from .assets.alerts import stage_change_alerts
 from .assets.dbt import leadscore_dbt_assets
+from .assets.guard import rule_change_guard
 from .assets.ingest import ingest_assets
 from .assets.publish import published_warehouse
 from .jobs import refresh_job
 from .resources import LeadscoreResource, dbt_resource
+from .schedules import refresh_schedule
+from .sensors import landing_files_sensor, seed_changes_sensor
 
 defs = Definitions(
-    assets=[*ingest_assets, leadscore_dbt_assets, published_warehouse],
+    assets=[
+        *ingest_assets,
+        leadscore_dbt_assets,
+        rule_change_guard,
+        stage_change_alerts,
+        published_warehouse,
+    ],
     jobs=[refresh_job],
+    schedules=[refresh_schedule],
+    sensors=[landing_files_sensor, seed_changes_sensor],
     resources={"dbt": dbt_resource(), "leadscore": LeadscoreResource()},
 )

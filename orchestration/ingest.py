@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from .publish import ensure_publish_log
 from .settings import LANDING_ENTITIES
 from .sql_text import sql_ident, sql_literal
 
@@ -171,7 +172,7 @@ class IngestSummary:
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw and ops tables the loader writes (idempotent)."""
     con.execute("create schema if not exists raw")
-    con.execute("create schema if not exists ops")
+    ensure_publish_log(con)  # dbt reads it as a source: which runs were published
     con.execute(
         """
         create table if not exists ops.loaded_files (

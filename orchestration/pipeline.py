@@ -22,6 +22,7 @@ class RunSummary:
     scored: dict[str, dict[str, int]] = field(default_factory=dict)
     stage_changes: int = 0
     quarantined: int = 0
+    alerts: dict[str, int] = field(default_factory=dict)
     failure: str | None = None
 
     def describe(self) -> str:
@@ -40,6 +41,9 @@ class RunSummary:
         if self.success:
             lines.append(f"  stage or band changes as of {self.as_of}: {self.stage_changes:,}")
             lines.append(f"  quarantined rows (all time): {self.quarantined:,}")
+            if self.alerts:
+                detail = ", ".join(f"{status} {count:,}" for status, count in self.alerts.items())
+                lines.append(f"  alerts (all time): {detail}")
             lines.append(f"  warehouse: {self.warehouse}")
         return "\n".join(lines)
 
@@ -60,7 +64,10 @@ def _landing_counts(events) -> dict[str, int]:
 
 
 def run_pipeline(
-    settings: Settings, as_of: str | None = None, log_level: str = "WARNING"
+    settings: Settings,
+    as_of: str | None = None,
+    log_level: str = "WARNING",
+    accept_impact: bool = False,
 ) -> RunSummary:
     """Ingest, validate, build and publish, through the same definitions `dagster dev` loads."""
     resolved = format_as_of(parse_as_of(as_of))
@@ -69,7 +76,13 @@ def run_pipeline(
     job = defs.resolve_job_def("refresh")
     run_config = {
         "resources": {
-            "leadscore": {"config": {"data_dir": str(settings.data_dir), "as_of": resolved}}
+            "leadscore": {
+                "config": {
+                    "data_dir": str(settings.data_dir),
+                    "as_of": resolved,
+                    "accept_impact": accept_impact,
+                }
+            }
         },
         "loggers": {"console": {"config": {"log_level": log_level}}},
     }
@@ -93,8 +106,9 @@ def run_pipeline(
                 error = error.cause  # the root cause says what went wrong, not the wrapper
             description = error.message.strip().splitlines()[0] if error else "unknown error"
             user_failure = event.step_failure_data.user_failure_data
-            if user_failure and user_failure.metadata.get("problems"):
-                description += "\n" + str(user_failure.metadata["problems"].value)
+            for key in ("problems", "impact"):
+                if user_failure and user_failure.metadata.get(key):
+                    description += "\n" + str(user_failure.metadata[key].value)
             messages.append(f"step {event.step_key}: {description}")
         summary.failure = "\n  ".join(messages) or "run failed"
         return summary
@@ -108,4 +122,9 @@ def run_pipeline(
             "select count(*) from marts.stage_changes where changed_at = ?", [parse_as_of(resolved)]
         ).fetchone()[0]
         summary.quarantined = con.execute("select count(*) from ops.quarantine").fetchone()[0]
+        summary.alerts = dict(
+            con.execute(
+                "select status, count(*) from ops.alert_deliveries group by 1 order by 1"
+            ).fetchall()
+        )
     return summary

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -12,22 +13,51 @@ from .sql_text import sql_ident, sql_literal
 PUBLISHED_SCHEMAS = ("marts", "ops")
 
 
-def publish_warehouse(build_db: Path, warehouse: Path) -> dict[str, int]:
+def ensure_publish_log(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists ops")
+    con.execute(
+        """
+        create table if not exists ops.publish_log (
+            as_of timestamp not null,
+            rule_set_version varchar,
+            published_at timestamp not null
+        )
+        """
+    )
+
+
+def publish_warehouse(
+    build_db: Path,
+    warehouse: Path,
+    as_of: datetime | None = None,
+    rule_set_version: str | None = None,
+) -> dict[str, int]:
     """Copy every table of the published schemas into a new file, then swap it into place.
 
     A reader holding the old file open keeps its snapshot; nobody ever sees a half-written
-    file, and a failure before the swap leaves the published file untouched.
+    file, and a failure before the swap leaves the published file untouched. With `as_of`,
+    the build records the publish in ops.publish_log (published too): later runs compare
+    against, and remember stages from, published runs only.
     Returns row counts per published table.
     """
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     staging = warehouse.with_name(f".{warehouse.name}.{os.getpid()}.tmp")
     staging.unlink(missing_ok=True)
     counts: dict[str, int] = {}
+    logged = False
     try:
         with duckdb.connect() as con:
-            con.execute(f"attach {sql_literal(str(build_db))} as build (read_only)")
-            con.execute(f"attach {sql_literal(str(staging))} as published")
+            read_only = " (read_only)" if as_of is None else ""
+            con.execute(f"attach {sql_literal(str(build_db))} as build{read_only}")
             con.execute("use build")
+            if as_of is not None:
+                ensure_publish_log(con)
+                con.execute(
+                    "insert into ops.publish_log values (?, ?, ?)",
+                    [as_of, rule_set_version, datetime.now(UTC).replace(tzinfo=None)],
+                )
+                logged = True
+            con.execute(f"attach {sql_literal(str(staging))} as published")
             tables = con.execute(
                 "select schema_name, table_name from duckdb_tables() "
                 "where database_name = 'build' and schema_name in "
@@ -45,7 +75,15 @@ def publish_warehouse(build_db: Path, warehouse: Path) -> dict[str, int]:
             con.execute("checkpoint published")
             con.execute("detach published")
         os.replace(staging, warehouse)
+        logged = False  # published: the log row stays
     finally:
+        if logged:
+            with duckdb.connect(str(build_db)) as con:
+                con.execute(
+                    "delete from ops.publish_log where as_of = ? and published_at = "
+                    "(select max(published_at) from ops.publish_log)",
+                    [as_of],
+                )
         staging.unlink(missing_ok=True)
         Path(f"{staging}.wal").unlink(missing_ok=True)
     return counts

@@ -20,6 +20,7 @@ class LeadscoreResource(ConfigurableResource):
 
     data_dir: str = ""
     as_of: str = ""
+    accept_impact: bool = False  # publish even when the rule-change guard would block
 
     def settings(self) -> Settings:
         return load_settings(self.data_dir or None)

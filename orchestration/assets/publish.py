@@ -4,8 +4,12 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from ..publish import publish_warehouse
 from ..resources import LeadscoreResource
+from ..settings import parse_as_of
+from .common import connect_build_db, run_as_of
 
-PUBLISHED_MODELS = [
+PUBLISH_AFTER = [
+    AssetKey(["checks", "rule_change_guard"]),
+    AssetKey(["alerts", "stage_change_alerts"]),
     AssetKey(["marts", "contact_scores"]),
     AssetKey(["marts", "contacts"]),
     AssetKey(["marts", "score_breakdown"]),
@@ -17,7 +21,7 @@ PUBLISHED_MODELS = [
 
 @asset(
     key=AssetKey(["warehouse", "lead_scoring"]),
-    deps=PUBLISHED_MODELS,
+    deps=PUBLISH_AFTER,
     group_name="publish",
     description="$LEADSCORE_DATA_DIR/warehouse/lead_scoring.duckdb: the marts BI tools open "
     "read-only, replaced in one atomic step after a complete, checked build.",
@@ -27,7 +31,12 @@ def published_warehouse(
     context: AssetExecutionContext, leadscore: LeadscoreResource
 ) -> MaterializeResult:
     settings = leadscore.settings()
-    counts = publish_warehouse(settings.build_db_path, settings.warehouse_path)
+    as_of = parse_as_of(run_as_of(context, leadscore))
+    with connect_build_db(leadscore) as con:
+        rule_set = con.execute(
+            "select rule_set_version from intermediate.int_rule_set_version"
+        ).fetchone()[0]
+    counts = publish_warehouse(settings.build_db_path, settings.warehouse_path, as_of, rule_set)
     context.log.info(f"published {len(counts)} tables to {settings.warehouse_path}")
     return MaterializeResult(
         metadata={"path": str(settings.warehouse_path), **{k: v for k, v in counts.items()}}

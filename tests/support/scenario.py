@@ -108,8 +108,12 @@ class Scenario:
         for name, columns in SEED_COLUMNS.items():
             write_csv(self.seeds_dir / f"{name}.csv", columns, self.seeds.get(name, []))
 
-    def build(self, as_of: str, full_refresh: bool = False) -> None:
-        """Load the landing folder and `dbt build` as of `as_of`; raises on any failure."""
+    def build(self, as_of: str, full_refresh: bool = False, publish: bool = True) -> None:
+        """Load the landing folder and `dbt build` as of `as_of`; raises on any failure.
+
+        With `publish` (the default) the run is recorded in ops.publish_log as the pipeline's
+        publisher does, so the next build compares with it and remembers its stages.
+        """
         self.write_seeds()
         self.landing_dir.mkdir(parents=True, exist_ok=True)
         with duckdb.connect(str(self.db_path)) as con:
@@ -139,6 +143,13 @@ class Scenario:
             raise AssertionError(
                 "dbt build failed:\n" + "\n".join(failed[-30:]) + result.stderr[-2000:]
             )
+
+        if publish:
+            with duckdb.connect(str(self.db_path)) as con:
+                con.execute(
+                    "insert into ops.publish_log values (cast(? as timestamp), null, now())",
+                    [as_of],
+                )
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         with duckdb.connect(str(self.db_path), read_only=True) as con:

@@ -70,7 +70,8 @@ final as (
         contact_id,
         count(*) as activity_count,
         max(occurred_at) as last_activity_at,
-        arg_max(activity_type, occurred_at) as last_activity_type,
+        -- Ties at the newest instant pick the same type every run (deterministic marts).
+        arg_max(activity_type, {'at': occurred_at, 'type': activity_type}) as last_activity_type,
         sum(decay_weight) as decay_weight_sum
     from weighted
     group by condition_id, contact_id

@@ -43,7 +43,10 @@ rule_activity as (
         count(conditions.condition_id) as activity_condition_count,
         sum(hits.activity_count) as activity_count,
         max(hits.last_activity_at) as last_activity_at,
-        arg_max(hits.last_activity_type, hits.last_activity_at) as last_activity_type,
+        arg_max(
+            hits.last_activity_type,
+            {'at': hits.last_activity_at, 'type': hits.last_activity_type}
+        ) as last_activity_type,
         sum(hits.decay_weight_sum) as decay_weight_sum
     from matches
     inner join conditions on matches.rule_id = conditions.owner_id

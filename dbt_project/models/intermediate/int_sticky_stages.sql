@@ -43,6 +43,8 @@ previous as (
     where
         as_of < {{ as_of() }}
         and rule_set_version = (select rule_set_version from rule_set)
+        -- Only published runs count: a run refused by the rule-change guard leaves no memory.
+        and as_of in (select as_of from {{ source('ops', 'publish_log') }})
     qualify row_number() over (partition by model_id, contact_id order by as_of desc) = 1
 
 ),

@@ -94,9 +94,10 @@ best as (
     select
         model_id,
         contact_id,
-        arg_max(stage, stage_rank) as stage,
+        -- Stage and reason come from the same row, also when two stages share a rank.
+        arg_max(stage, {'rank': stage_rank, 'stage': stage}) as stage,
         max(stage_rank) as stage_rank,
-        arg_max(reason, stage_rank) as reason
+        arg_max(reason, {'rank': stage_rank, 'stage': stage}) as reason
     from holding
     group by model_id, contact_id
 

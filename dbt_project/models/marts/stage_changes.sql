@@ -7,8 +7,8 @@
         on_schema_change='append_new_columns',
     )
 }}
--- One row per contact whose stage or total band changed since its previous run (kept across
--- runs). A contact scored for the first time has no previous row and appears with from_stage
+-- One row per contact whose stage or total band changed since its last published run (kept
+-- across runs). A contact scored for the first time has no previous row and appears with from_stage
 -- null. `tipping_rule_id` is the contribution whose points changed most.
 with
 
@@ -24,12 +24,22 @@ current_run as (
 
 ),
 
+-- The comparison is with the last *published* run: a refused or failed run never counts.
+published as (
+
+    select distinct as_of from {{ source('ops', 'publish_log') }}
+
+),
+
 previous_run as (
 
-    select *
+    select history.*
     from history
-    where as_of < {{ as_of() }}
-    qualify row_number() over (partition by model_id, contact_id order by as_of desc) = 1
+    inner join published on history.as_of = published.as_of
+    where history.as_of < {{ as_of() }}
+    qualify row_number() over (
+        partition by history.model_id, history.contact_id order by history.as_of desc
+    ) = 1
 
 ),
 
@@ -82,7 +92,9 @@ tipping as (
     select
         model_id,
         contact_id,
-        arg_max(contribution_id, abs(delta)) as tipping_rule_id
+        -- The largest change; a tie goes to the first contribution id (deterministic marts).
+        arg_min(contribution_id, {'change': -abs(delta), 'contribution_id': contribution_id})
+            as tipping_rule_id
     from deltas
     where delta <> 0
     group by model_id, contact_id
