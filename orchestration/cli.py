@@ -194,5 +194,42 @@ def explain(ctx, contact_id, model_id, as_of, as_json) -> None:
         click.echo(render_explanation(data, color=sys.stdout.isatty()), nl=False)
 
 
+@main.command()
+@click.option(
+    "--as-of", default=None, help="Score the preview as of this instant; default the last build's."
+)
+@click.pass_context
+def impact(ctx, as_of) -> None:
+    """Preview the rule-change guard: how the current seeds would move the published stages."""
+    import tempfile
+
+    import duckdb
+
+    from .explain import ExplainError, build_as_of
+    from .guard import assess_impact, max_stage_churn
+    from .scratch import ScratchBuildError, build_scratch_copy
+
+    settings = _settings(ctx.obj["data_dir"])
+    if not settings.warehouse_path.exists():
+        raise click.ClickException("nothing published yet: there is nothing to compare with")
+    parsed = _as_of(as_of)
+    try:
+        with duckdb.connect(str(settings.build_db_path), read_only=True) as con:
+            instant = parsed or build_as_of(con)
+    except (duckdb.Error, ExplainError) as exc:
+        raise click.ClickException(f"no build to preview from: {exc}") from exc
+    click.echo("scoring the current seeds on a scratch copy of the build ...", err=True)
+    with tempfile.TemporaryDirectory(prefix="leadscore-impact-") as workdir:
+        try:
+            copy = build_scratch_copy(
+                settings.build_db_path, instant, Path(workdir), reload_seeds=True
+            )
+        except ScratchBuildError as exc:
+            raise click.ClickException(str(exc)) from exc
+        with duckdb.connect(str(copy)) as con:
+            result = assess_impact(con, settings.warehouse_path, max_stage_churn())
+    click.echo(result.describe())
+
+
 if __name__ == "__main__":
     main()

@@ -10,7 +10,7 @@ from typing import Any
 from dagster import AssetKey
 from dagster_dbt import DagsterDbtTranslator, DbtProject
 
-from .settings import DBT_PROJECT_DIR, SEEDS_DIR
+from .settings import DBT_PROJECT_DIR, SEEDS_DIR, SOURCE_DBT_PROJECT_DIR
 
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
 
@@ -20,8 +20,9 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 def _newest_source_mtime() -> float:
     """The newest modification time of anything `dbt parse` reads."""
     newest = 0.0
-    roots = [DBT_PROJECT_DIR / name for name in ("models", "macros", "tests")] + [SEEDS_DIR]
-    files = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    source = SOURCE_DBT_PROJECT_DIR  # a mirror's folders are links rglob does not enter
+    roots = [source / name for name in ("models", "macros", "tests")] + [SEEDS_DIR]
+    files = [source / "dbt_project.yml", source / "profiles.yml"]
     for root in roots:
         if root.is_dir():
             files.extend(p for p in root.rglob("*") if p.is_file())

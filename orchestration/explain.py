@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,7 +27,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from .settings import DBT_PROJECT_DIR, format_as_of
+from .scratch import ScratchBuildError, build_scratch_copy
 
 ZERO = Decimal("0.00")
 GROUP_ORDER = {"fit": 0, "engagement": 1}
@@ -1045,39 +1042,12 @@ def _connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
 def replay_build(build_db: Path, as_of: datetime, workdir: Path) -> Path:
     """Copy the build database into `workdir` and `dbt build` the copy as of `as_of`.
 
-    Seeds are not reloaded: the replay scores with the rules of the original build. dbt's
-    target and log folders live in `workdir`, so the project's target/ is untouched.
+    Seeds are not reloaded: the replay scores with the rules of the original build.
     """
-    if not build_db.exists():
-        raise ExplainError(f"no build database at {build_db}; run `leadscore run` first")
-    from .resources import dbt_executable
-
-    copy = workdir / "db" / build_db.name  # same file name: same DuckDB catalog name
-    copy.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(build_db, copy)
-    wal = Path(f"{build_db}.wal")
-    if wal.exists():
-        shutil.copy2(wal, Path(f"{copy}.wal"))
-    env = os.environ | {
-        "LEADSCORE_BUILD_DB_PATH": str(copy),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    args = [
-        dbt_executable(),
-        "build",
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(workdir / "target"),
-        "--log-path", str(workdir / "logs"),
-        "--vars", json.dumps({"as_of": format_as_of(as_of)}),
-        "--exclude", "resource_type:seed",
-    ]  # fmt: skip
-    result = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        lines = [line for line in result.stdout.splitlines() if "ERROR" in line or "FAIL" in line]
-        detail = "\n".join(lines[-20:]) or (result.stdout + result.stderr)[-2000:]
-        raise ExplainError(f"replaying the build as of {format_as_of(as_of)} failed:\n{detail}")
-    return copy
+    try:
+        return build_scratch_copy(build_db, as_of, workdir, reload_seeds=False)
+    except ScratchBuildError as exc:
+        raise ExplainError(str(exc)) from exc
 
 
 @contextmanager

@@ -2,14 +2,52 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-SEEDS_DIR = REPO_ROOT / "seeds"
+SOURCE_DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DEFAULT_SEEDS_DIR = REPO_ROOT / "seeds"
+
+
+def mirror_dbt_project(project_dir: Path, seeds_dir: Path) -> Path:
+    """Link the dbt project's files into `project_dir`, with `../seeds` pointing at `seeds_dir`.
+
+    dbt reads seeds from `seed-paths: ["../seeds"]` and writes their run files under
+    target/ by that relative path; a mirror lets another rule set (a challenger, or a test's)
+    be scored without touching the shipped seeds.
+    """
+    project_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("dbt_project.yml", "profiles.yml", "models", "macros", "tests"):
+        link = project_dir / name
+        if not link.is_symlink():
+            link.symlink_to(SOURCE_DBT_PROJECT_DIR / name)
+    seeds_link = project_dir.parent / "seeds"
+    if seeds_link.absolute() == seeds_dir.absolute():
+        seeds_dir.mkdir(parents=True, exist_ok=True)  # the seeds already sit beside the mirror
+        return project_dir
+    if seeds_link.is_symlink() and seeds_link.resolve() != seeds_dir.resolve():
+        seeds_link.unlink()
+    if not seeds_link.exists():
+        seeds_link.symlink_to(seeds_dir.resolve(), target_is_directory=True)
+    return project_dir
+
+
+def _project_dirs() -> tuple[Path, Path]:
+    """(seeds folder, dbt project folder): LEADSCORE_SEEDS_DIR selects another rule set."""
+    chosen = os.environ.get("LEADSCORE_SEEDS_DIR", "").strip()
+    if not chosen or Path(chosen).resolve() == DEFAULT_SEEDS_DIR.resolve():
+        return DEFAULT_SEEDS_DIR, SOURCE_DBT_PROJECT_DIR
+    seeds = Path(chosen).resolve()
+    key = hashlib.sha256(str(seeds).encode()).hexdigest()[:12]
+    mirror = SOURCE_DBT_PROJECT_DIR / "target" / "mirrors" / key / "project"
+    return seeds, mirror_dbt_project(mirror, seeds)
+
+
+SEEDS_DIR, DBT_PROJECT_DIR = _project_dirs()
 
 LANDING_ENTITIES = ("contacts", "activities", "deals", "sales_feedback")
 

@@ -17,7 +17,7 @@ import duckdb
 from orchestration.ingest import ingest_landing
 from orchestration.resources import dbt_executable
 from orchestration.seed_validation import SEED_COLUMNS
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.settings import mirror_dbt_project
 
 
 def write_csv(path: Path, columns: Iterable[str], rows: Iterable[Mapping[str, Any]]) -> Path:
@@ -34,15 +34,6 @@ def write_csv(path: Path, columns: Iterable[str], rows: Iterable[Mapping[str, An
     return path
 
 
-def mirror_dbt_project(project_dir: Path) -> None:
-    """Link the real project's files into `project_dir`; its seeds come from `../seeds`."""
-    project_dir.mkdir(parents=True, exist_ok=True)
-    for name in ("dbt_project.yml", "profiles.yml", "models", "macros", "tests"):
-        link = project_dir / name
-        if not link.exists():
-            link.symlink_to(DBT_PROJECT_DIR / name)
-
-
 @dataclass
 class Scenario:
     """Seeds and landing data written to a temporary folder, scored by the real dbt project."""
@@ -57,7 +48,7 @@ class Scenario:
         shutil.rmtree(self.seeds_dir, ignore_errors=True)
         for path in (self.db_path, Path(f"{self.db_path}.wal")):
             path.unlink(missing_ok=True)
-        mirror_dbt_project(self.project_dir)
+        mirror_dbt_project(self.project_dir, self.seeds_dir)
 
     @property
     def project_dir(self) -> Path:
