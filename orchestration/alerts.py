@@ -270,8 +270,11 @@ def _deliver_once(
     policy: DeliveryPolicy,
     outbox_dir: Path,
     con: duckdb.DuckDBPyConnection,
+    tries: list[int],
 ) -> None:
+    """Deliver one alert, retrying transient failures; `tries` counts the attempts made."""
     if channel == "log":
+        tries.append(1)
         _log_alert(con, payload, outbox_dir)
         return
     if not destination:
@@ -280,12 +283,17 @@ def _deliver_once(
     sender: Callable[[str, Mapping[str, Any], DeliveryPolicy], None] = (
         _post_webhook if channel == "webhook" else _post_slack
     )
+
+    def counted(*args: Any) -> None:
+        tries.append(1)
+        sender(*args)
+
     attempt = retry(
         retry=retry_if_exception(_transient),
         stop=stop_after_attempt(policy.attempts),
         wait=wait_exponential(multiplier=policy.backoff_seconds, max=30),
         reraise=False,
-    )(sender)
+    )(counted)
     try:
         attempt(destination, payload, policy)
     except RetryError as exc:
@@ -338,23 +346,24 @@ def deliver_pending(
     summary.pending_before = len(queue)
     for key, channel, destination, payload_text in queue:
         payload = json.loads(payload_text)
+        tries: list[int] = []
         try:
-            _deliver_once(channel, destination, payload, policy, outbox_dir, con)
+            _deliver_once(channel, destination, payload, policy, outbox_dir, con, tries)
         except (TransientDeliveryError, PermanentDeliveryError) as exc:
             summary.failed += 1
             summary.errors.append(f"{key} ({channel}): {exc}")
             con.execute(
-                "update ops.alert_deliveries set status = 'failed', attempts = attempts + 1, "
+                "update ops.alert_deliveries set status = 'failed', attempts = attempts + ?, "
                 "last_error = ? where alert_id = ?",
-                [str(exc), key],
+                [len(tries), str(exc), key],
             )
             log.warning("alert %s via %s not delivered: %s", key, channel, exc)
             continue
         summary.sent += 1
         con.execute(
-            "update ops.alert_deliveries set status = 'sent', attempts = attempts + 1, "
+            "update ops.alert_deliveries set status = 'sent', attempts = attempts + ?, "
             "last_error = null, delivered_at = ? where alert_id = ?",
-            [_now(), key],
+            [len(tries), _now(), key],
         )
     return summary
 
