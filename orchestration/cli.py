@@ -98,6 +98,7 @@ def run(ctx, as_of, accept_impact) -> None:
             as_of=parsed.isoformat() if parsed else None,
             log_level="INFO" if verbose else "CRITICAL",
             accept_impact=accept_impact,
+            progress=True,
         )
     click.echo(summary.describe())
     if not summary.success:

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import duckdb
 from dagster import DagsterInstance
+from dagster._loggers import colored_console_logger
 
+from .progress import step_progress_logger
 from .settings import Settings, format_as_of, parse_as_of
 
 
@@ -68,12 +70,17 @@ def run_pipeline(
     as_of: str | None = None,
     log_level: str = "WARNING",
     accept_impact: bool = False,
+    progress: bool = False,
 ) -> RunSummary:
     """Ingest, validate, build and publish, through the same definitions `dagster dev` loads."""
     resolved = format_as_of(parse_as_of(as_of))
     from .definitions import defs
 
     job = defs.resolve_job_def("refresh")
+    if progress:
+        job = job.with_logger_defs(
+            {"console": colored_console_logger, "progress": step_progress_logger}
+        )
     run_config = {
         "resources": {
             "leadscore": {
@@ -84,7 +91,8 @@ def run_pipeline(
                 }
             }
         },
-        "loggers": {"console": {"config": {"log_level": log_level}}},
+        "loggers": {"console": {"config": {"log_level": log_level}}}
+        | ({"progress": {}} if progress else {}),
     }
     with DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(
