@@ -31,4 +31,9 @@ def leadscore_dbt_assets(
     as_of = run_as_of(context, leadscore)
     connect_build_db(leadscore).close()  # sets LEADSCORE_BUILD_DB_PATH and creates folders
     context.log.info(f"scoring as of {as_of}")
-    yield from dbt.cli(["build", "--vars", json.dumps({"as_of": as_of})], context=context).stream()
+    # One target folder per data dir (not one per run): run_results.json there has the timings.
+    target = leadscore.settings().work_dir / "dbt_target"
+    invocation = dbt.cli(
+        ["build", "--vars", json.dumps({"as_of": as_of})], context=context, target_path=target
+    )
+    yield from invocation.stream()
