@@ -33,7 +33,7 @@ deduplicated as (
         source_activity_id,
         target,
         value,
-        min({'load_seq': _load_seq, 'file': _file_path, 'row': _row_number}) as first_seen
+        min({ 'load_seq': _load_seq, 'file': _file_path, 'row': _row_number }) as first_seen
     from renamed
     group by all
 

@@ -21,7 +21,8 @@ ranked as (
 
 latest as (
 
-    select * from ranked where record_rank = 1
+    select * from ranked
+    where record_rank = 1
 
 ),
 
