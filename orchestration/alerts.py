@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -103,21 +102,6 @@ def ensure_alert_tables(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def alert_id(
-    model_id: str,
-    contact_id: str,
-    to_stage: str,
-    changed_at: datetime,
-    channel: str,
-    destination: str | None,
-) -> str:
-    """The delivery key: one alert per model, contact, target stage, change time and route."""
-    key = "\x1f".join(
-        [model_id, contact_id, to_stage, changed_at.isoformat(), channel, destination or ""]
-    )
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
-
-
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -133,90 +117,74 @@ def record_new_alerts(
 ) -> tuple[int, int]:
     """Insert a ledger row for every routed stage change of `as_of` not yet recorded.
 
-    On the first run of an installation (`baseline`) the rows are recorded as `suppressed`:
-    alerting on every existing MQL would flood sales. Returns (new, suppressed).
+    The delivery key hashes model, contact, target stage, change time and route, so re-running
+    the same change never adds a second row. On the first run of an installation (`baseline`)
+    the rows are recorded as `suppressed`: alerting on every existing MQL would flood sales.
+    One set-based insert, whatever the number of changes. Returns (new, suppressed).
     """
     ensure_alert_tables(con)
-    rows = con.execute(
+    status = "suppressed" if baseline else "pending"
+    inserted = con.execute(
         """
+        insert into ops.alert_deliveries
+        with routed as (
+            select
+                changes.model_id,
+                changes.contact_id,
+                contacts.email,
+                changes.from_stage,
+                changes.to_stage,
+                scores.total_score,
+                scores.top_reasons,
+                changes.changed_at,
+                routes.channel,
+                coalesce(
+                    routes.destination,
+                    case routes.channel when 'webhook' then $webhook when 'slack' then $slack end
+                ) as destination,
+                left(sha256(concat_ws(
+                    chr(31), changes.model_id, changes.contact_id, changes.to_stage,
+                    strftime(changes.changed_at, '%Y-%m-%dT%H:%M:%S.%f'), routes.channel,
+                    coalesce(routes.destination, '')
+                )), 32) as alert_id
+            from marts.stage_changes as changes
+            inner join staging.stg_alert_routes as routes
+                on changes.model_id = routes.model_id and changes.to_stage = routes.to_stage
+            inner join marts.contact_scores as scores
+                on changes.model_id = scores.model_id and changes.contact_id = scores.contact_id
+            left join marts.contacts as contacts on changes.contact_id = contacts.contact_id
+            where
+                changes.changed_at = $as_of
+                and changes.to_stage is distinct from changes.from_stage
+                and not scores.is_excluded
+        )
         select
-            changes.model_id,
-            changes.contact_id,
-            contacts.email,
-            changes.from_stage,
-            changes.to_stage,
-            scores.total_score,
-            scores.top_reasons,
-            changes.changed_at,
-            routes.channel,
-            routes.destination
-        from marts.stage_changes as changes
-        inner join staging.stg_alert_routes as routes
-            on changes.model_id = routes.model_id and changes.to_stage = routes.to_stage
-        inner join marts.contact_scores as scores
-            on changes.model_id = scores.model_id and changes.contact_id = scores.contact_id
-        left join marts.contacts as contacts on changes.contact_id = contacts.contact_id
-        where
-            changes.changed_at = ?
-            and changes.to_stage is distinct from changes.from_stage
-            and not scores.is_excluded
-        order by changes.model_id, changes.contact_id, routes.channel
+            alert_id, model_id, contact_id, from_stage, to_stage, changed_at, channel,
+            destination, $status, 0, null, $now, null,
+            cast(to_json({
+                'alert_id': alert_id,
+                'model_id': model_id,
+                'contact_id': contact_id,
+                'email': email,
+                'from_stage': from_stage,
+                'to_stage': to_stage,
+                'total_score': cast(total_score as double),
+                'top_reasons': top_reasons,
+                'changed_at': strftime(changed_at, '%Y-%m-%dT%H:%M:%S')
+            }) as varchar)
+        from routed
+        where alert_id not in (select alert_id from ops.alert_deliveries)
+        order by model_id, contact_id, channel
         """,
-        [as_of],
-    ).fetchall()
-    new = suppressed = 0
-    now = _now()
-    for (
-        model_id,
-        contact_id,
-        email,
-        from_stage,
-        to_stage,
-        total,
-        reasons,
-        changed_at,
-        channel,
-        destination,
-    ) in rows:
-        target = destination or _default_destination(channel, env)
-        key = alert_id(model_id, contact_id, to_stage, changed_at, channel, destination)
-        payload = {
-            "alert_id": key,
-            "model_id": model_id,
-            "contact_id": contact_id,
-            "email": email,
-            "from_stage": from_stage,
-            "to_stage": to_stage,
-            "total_score": float(total) if total is not None else None,
-            "top_reasons": reasons,
-            "changed_at": changed_at,
-        }
-        status = "suppressed" if baseline else "pending"
-        inserted = con.execute(
-            """
-            insert into ops.alert_deliveries
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, null, ?, null, ?)
-            on conflict (alert_id) do nothing
-            returning alert_id
-            """,
-            [
-                key,
-                model_id,
-                contact_id,
-                from_stage,
-                to_stage,
-                changed_at,
-                channel,
-                target,
-                status,
-                now,
-                json.dumps(payload, default=_json_default, ensure_ascii=False),
-            ],
-        ).fetchall()
-        if inserted:
-            new += 1
-            suppressed += baseline
-    return new, suppressed
+        {
+            "as_of": as_of,
+            "status": status,
+            "now": _now(),
+            "webhook": _default_destination("webhook", env),
+            "slack": _default_destination("slack", env),
+        },
+    ).fetchone()[0]
+    return inserted, inserted if baseline else 0
 
 
 def _default_destination(channel: str, env: Mapping[str, str]) -> str | None:
