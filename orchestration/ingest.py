@@ -22,16 +22,24 @@ SUPPORTED_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", "
 
 def _trimmed(expr: str) -> str:
     """SQL that trims spaces, tabs, CR/LF and the full-width space, and maps '' to NULL."""
-    return f"nullif(trim({expr}, ' ' || chr(9) || chr(10) || chr(13) || chr(12288)), '')"
+    return (
+        f"nullif(trim(cast({expr} as varchar), ' ' || chr(9) || chr(10) || chr(13) || chr(12288)),"
+        " '')"
+    )
 
 
-def _timestamp(expr: str) -> str:
-    # A zone-less timestamp is UTC; the session runs in UTC so the cast keeps it as written.
-    return f"try_cast(try_cast({_trimmed(expr)} as timestamptz) as timestamp)"
+def _is_temporal(sql_type: str) -> bool:
+    return sql_type.upper().startswith(("TIMESTAMP", "DATE"))
 
 
-def _number(expr: str) -> str:
-    return f"try_cast({_trimmed(expr)} as double)"
+_NUMERIC_TYPES = {
+    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+    "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "REAL", "DOUBLE",
+}  # fmt: skip
+
+
+def _is_numeric(sql_type: str) -> bool:
+    return sql_type.upper() in _NUMERIC_TYPES or sql_type.upper().startswith("DECIMAL")
 
 
 @dataclass(frozen=True)
@@ -250,6 +258,15 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _drop_staged(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the temp objects of the previous file (the staged file may be a table or a view)."""
+    for name, kind in con.execute(
+        "select table_name, table_type from information_schema.tables "
+        "where table_name in ('_landing_file', '_landing_checked', '_landing_json')"
+    ).fetchall():
+        con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} if exists {name}")
+
+
 def _read_as_text(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     """Stage one landing file as a temp table of text columns plus its row number.
 
@@ -259,7 +276,7 @@ def _read_as_text(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     kind = SUPPORTED_SUFFIXES[path.suffix.lower()]
     location = sql_literal(str(path))
     table = "_landing_file"
-    con.execute(f"drop table if exists {table}")
+    _drop_staged(con)
     if kind == "csv":
         # Row order is kept by DuckDB's streaming window, so row_number() is the record order.
         options = "all_varchar = true, header = true, null_padding = true, strict_mode = false"
@@ -275,12 +292,11 @@ def _read_as_text(con: duckdb.DuckDBPyConnection, path: Path) -> str:
                 f"from read_csv({location}, {options}, parallel = false)"
             )
     elif kind == "parquet":
-        columns = con.execute(f"describe select * from read_parquet({location})").fetchall()
-        select = ", ".join(
-            f"cast({sql_ident(c[0])} as varchar) as {sql_ident(c[0])}" for c in columns
-        )
+        # Typed Parquet columns stay typed (timestamps, numbers are not re-parsed from text); a
+        # view, since Parquet numbers its rows itself.
         con.execute(
-            f"create temp table {table} as select {select}, file_row_number + 1 as _row_number "
+            f"create temp view {table} as select * exclude (file_row_number), "
+            "file_row_number + 1 as _row_number "
             f"from read_parquet({location}, file_row_number = true)"
         )
     else:
@@ -327,22 +343,35 @@ def _header_map(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     return mapping
 
 
-def _checks(spec: EntitySpec, headers: dict[str, str]) -> tuple[list[str], list[str]]:
-    """SQL select expressions for the typed columns and the per-row problem texts."""
-    selects, problems = [], []
+def _checks(
+    spec: EntitySpec, headers: dict[str, str], types: dict[str, str]
+) -> tuple[list[str], list[str], list[str]]:
+    """SQL for one file: trimmed texts, typed columns (from the texts) and per-row problems.
+
+    Each text is trimmed once, in its own column, and reused. Columns a Parquet file already
+    types (timestamps, numbers) are cast, not re-parsed from text.
+    """
+    trims, selects, problems = [], [], []
     for column in spec.columns:
         written = headers.get(column.name)
         source = sql_ident(written) if written else "cast(null as varchar)"
-        text = _trimmed(source)
-        if column.kind == "timestamp":
-            typed = _timestamp(source)
+        source_type = types.get(written, "VARCHAR") if written else "VARCHAR"
+        text = sql_ident(f"__text_{column.name}")
+        trims.append(f"{_trimmed(source)} as {text}")
+        if column.kind == "timestamp" and _is_temporal(source_type):
+            typed = f"cast({source} as timestamp)"
+        elif column.kind == "number" and _is_numeric(source_type):
+            typed = f"cast({source} as double)"
+        elif column.kind == "timestamp":
+            # A zone-less timestamp is UTC; the session runs in UTC so the cast keeps it as is.
+            typed = f"try_cast(try_cast({text} as timestamptz) as timestamp)"
             if column.strict:
                 problems.append(
                     f"case when {text} is not null and {typed} is null "
                     f"then 'unparseable {column.name}: ' || {text} end"
                 )
         elif column.kind == "number":
-            typed = _number(source)
+            typed = f"try_cast({text} as double)"
             problems.append(
                 f"case when {text} is not null and {typed} is null "
                 f"then 'unparseable {column.name}: ' || {text} end"
@@ -359,7 +388,7 @@ def _checks(spec: EntitySpec, headers: dict[str, str]) -> tuple[list[str], list[
             )
             typed = f"lower({text})"
         selects.append(f"{typed} as {sql_ident(column.name)}")
-    return selects, problems
+    return trims, selects, problems
 
 
 def _stage_file(con: duckdb.DuckDBPyConnection, spec: EntitySpec, path: Path) -> dict[str, str]:
@@ -378,27 +407,37 @@ def _stage_file(con: duckdb.DuckDBPyConnection, spec: EntitySpec, path: Path) ->
             f"missing required column(s) {', '.join(missing)} "
             f"(found: {', '.join(headers.values()) or 'none'})"
         )
-    selects, problems = _checks(spec, headers)
-    has_json_flag = "_invalid_json" in {r[0] for r in con.execute(f"describe {table}").fetchall()}
+    types = {name: kind for name, kind, *_ in con.execute(f"describe {table}").fetchall()}
+    trims, selects, problems = _checks(spec, headers, types)
     # Every problem of a row is reported, joined; a row with none is loaded.
-    reason = f"concat_ws('; ', {', '.join(problems)})"
+    reason = f"nullif(concat_ws('; ', {', '.join(problems)}), '')"
     raw_row_fallback = "null"
-    if has_json_flag:
+    if "_invalid_json" in types:
         reason = f"case when _invalid_json is not null then 'invalid JSON line' else {reason} end"
         raw_row_fallback = "_invalid_json"
     raw_struct = ", ".join(f"{sql_ident(c)} := {sql_ident(c)}" for c in headers.values())
     con.execute(
         f"""
-        create or replace temp table _landing_checked as
+        create or replace temp view _landing_checked as
+        with
+
+        trimmed as (
+            select *, {", ".join(trims)} from {table}
+        ),
+
+        checked as (
+            select *, {reason} as _reason from trimmed
+        )
+
         select
             _row_number,
             {", ".join(selects)},
-            nullif({reason}, '') as _reason,
-            coalesce(
-                {raw_row_fallback},
-                cast(to_json(struct_pack({raw_struct})) as varchar)
-            ) as _raw_row
-        from {table}
+            _reason,
+            -- The raw row is kept for quarantined rows only (JSON for every row is costly).
+            case when _reason is not null then coalesce(
+                {raw_row_fallback}, cast(to_json(struct_pack({raw_struct})) as varchar)
+            ) end as _raw_row
+        from checked
         """
     )
     return headers
@@ -414,26 +453,27 @@ def _load_file(
     """Insert a staged file inside the caller's transaction; returns (read, loaded, quarantined)."""
     typed_names = ", ".join(sql_ident(c.name) for c in spec.columns)
     file_literal = sql_literal(relative)
-    con.execute(
+    loaded = con.execute(
         f"""
         insert into raw.{spec.entity} (_file_path, _row_number, _load_seq, {typed_names})
         select {file_literal}, _row_number, {load_seq}, {typed_names}
         from _landing_checked where _reason is null
         """
-    )
+    ).fetchone()[0]
     if spec.keep_other_columns:
         property_columns = [
             sql_ident(written) for norm, written in headers.items() if norm != "contact_id"
         ]
         if property_columns:
             unpivot_list = ", ".join(property_columns)
+            as_text = ", ".join(f"cast({c} as varchar) as {c}" for c in property_columns)
             con.execute(
                 f"""
                 insert into raw.contact_properties
                 select {file_literal}, checked._row_number, {load_seq}, checked.contact_id,
                     long.property_header, long.property_value
                 from (
-                    unpivot (select _row_number, {unpivot_list} from _landing_file)
+                    unpivot (select _row_number, {as_text} from _landing_file)
                     on {unpivot_list}
                     into name property_header value property_value
                 ) as long
@@ -442,18 +482,20 @@ def _load_file(
                 where {_trimmed("long.property_value")} is not null
                 """
             )
-    con.execute(
+    quarantined = con.execute(
         f"""
         insert into ops.landing_quarantine
         select {sql_literal(spec.entity)}, {file_literal}, _row_number, _reason, _raw_row,
             {load_seq}
         from _landing_checked where _reason is not null
         """
-    )
-    read, loaded = con.execute(
-        "select count(*), count(*) filter (where _reason is null) from _landing_checked"
-    ).fetchone()
-    return read, loaded, read - loaded
+    ).fetchone()[0]
+    read = con.execute("select count(*) from _landing_file").fetchone()[0]
+    if loaded + quarantined != read:  # every row read is either loaded or quarantined
+        raise RuntimeError(
+            f"{relative}: read {read} rows but loaded {loaded} + quarantined {quarantined}"
+        )
+    return read, loaded, quarantined
 
 
 def _forget_file(con: duckdb.DuckDBPyConnection, relative: str) -> None:
@@ -476,6 +518,7 @@ def ingest_landing(
     Each file loads in its own transaction: a crash leaves whole files loaded or not at all.
     """
     con.execute("set TimeZone = 'UTC'")
+    con.execute("set enable_progress_bar = false")
     ensure_raw_schema(con)
     wanted = set(entities)
     summary = IngestSummary()
@@ -545,7 +588,6 @@ def ingest_landing(
             ],
         )
         con.execute("commit")
-        con.execute("drop table if exists _landing_file")
-        con.execute("drop table if exists _landing_checked")
+        _drop_staged(con)
         summary.files.append(result)
     return summary
