@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 DEMO_CONTACTS ?= 2000
 DEMO_ACTIVITIES ?= 25
 DEMO_AS_OF ?= 2026-11-01T00:00:00Z
+BENCH_CONTACTS ?= 1000000
+BENCH_ACTIVITIES ?= 50
+BENCH_REPEAT ?= 1
 
 .PHONY: demo test lint dev bench parse clean
 
@@ -36,6 +39,9 @@ lint: $(STAMP)
 
 dev: $(STAMP) parse
 	$(BIN)/dagster dev
+
+bench: $(STAMP) parse
+	$(BIN)/python tests/bench/bench.py --contacts $(BENCH_CONTACTS) --activities-per-contact $(BENCH_ACTIVITIES) --repeat $(BENCH_REPEAT)
 
 clean:
 	rm -rf $(VENV) dbt_project/target dbt_project/logs data

@@ -232,5 +232,86 @@ def impact(ctx, as_of) -> None:
     click.echo(result.describe())
 
 
+@main.group()
+def crm() -> None:
+    """Write changed scores back to HubSpot and Salesforce (and outbox/crm_updates.csv)."""
+
+
+@crm.command("setup")
+@click.option(
+    "--hubspot",
+    is_flag=True,
+    help="Create the leadscore contact property group and every missing property that "
+    "seeds/crm_field_map.csv writes (needs HUBSPOT_ACCESS_TOKEN).",
+)
+def crm_setup(hubspot: bool) -> None:
+    """Prepare a CRM for the export (creates only what is missing)."""
+    import os
+
+    from .crm import CrmError, setup_hubspot_properties
+
+    if not hubspot:
+        raise click.UsageError("say what to set up: --hubspot")
+    try:
+        created = setup_hubspot_properties(os.environ)
+    except (CrmError, ConfigError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if created:
+        noun = "property" if len(created) == 1 else "properties"
+        click.echo(f"HubSpot: created {len(created)} contact {noun}: {', '.join(created)}")
+    else:
+        click.echo("HubSpot: every mapped contact property already exists")
+
+
+@crm.command("export")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Show what would be sent: no HTTP request, no ledger change, no outbox file.",
+)
+@click.option(
+    "--show",
+    default=5,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Records per target to print with --dry-run.",
+)
+@click.pass_context
+def crm_export(ctx, dry_run: bool, show: int) -> None:
+    """Send the scores that changed since the last accepted export (uses the last build)."""
+    import dataclasses
+    import json
+
+    import duckdb
+
+    from .crm import CrmError, policy_from_env, run_crm_exports
+
+    settings = _settings(ctx.obj["data_dir"])
+    if not settings.build_db_path.exists():
+        raise click.ClickException(
+            f"no build database at {settings.build_db_path}; run `leadscore run` first"
+        )
+    try:
+        policy = policy_from_env()
+        if dry_run:
+            policy = dataclasses.replace(policy, preview_limit=show)
+        with duckdb.connect(str(settings.build_db_path), read_only=dry_run) as con:
+            summary = run_crm_exports(con, settings.outbox_dir, dry_run=dry_run, policy=policy)
+    except (CrmError, ConfigError, duckdb.Error) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(summary.describe())
+    if dry_run:
+        for target in summary.targets:
+            for record in target.preview[:show]:
+                text = json.dumps(record, ensure_ascii=False, default=str)
+                click.echo(f"  {target.target}: {text}")
+    elif summary.outbox_path:
+        click.echo(f"  outbox: {summary.outbox_path}")
+    for error in summary.errors[:20]:
+        click.echo(f"  {error}", err=True)
+    if not summary.success:
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     main()

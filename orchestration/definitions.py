@@ -6,6 +6,7 @@ from dagster import Definitions
 
 from .assets.alerts import stage_change_alerts
 from .assets.dbt import leadscore_dbt_assets
+from .assets.exports import crm_exports
 from .assets.guard import rule_change_guard
 from .assets.ingest import ingest_assets
 from .assets.publish import published_warehouse
@@ -20,6 +21,7 @@ defs = Definitions(
         leadscore_dbt_assets,
         rule_change_guard,
         stage_change_alerts,
+        crm_exports,
         published_warehouse,
     ],
     jobs=[refresh_job],

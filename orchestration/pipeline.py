@@ -25,6 +25,7 @@ class RunSummary:
     stage_changes: int = 0
     quarantined: int = 0
     alerts: dict[str, int] = field(default_factory=dict)
+    exports: str | None = None
     failure: str | None = None
 
     def describe(self) -> str:
@@ -46,6 +47,8 @@ class RunSummary:
             if self.alerts:
                 detail = ", ".join(f"{status} {count:,}" for status, count in self.alerts.items())
                 lines.append(f"  alerts (all time): {detail}")
+            if self.exports:
+                lines.append(f"  {self.exports}")
             lines.append(f"  warehouse: {self.warehouse}")
         return "\n".join(lines)
 
@@ -63,6 +66,16 @@ def _landing_counts(events) -> dict[str, int]:
             if value is not None:
                 totals[key] += int(value.value)
     return totals
+
+
+def _export_summary(events) -> str | None:
+    for event in events:
+        if event.is_step_materialization:
+            materialization = event.step_materialization_data.materialization
+            if materialization.asset_key.path == ["crm", "crm_exports"]:
+                value = materialization.metadata.get("summary")
+                return str(value.value) if value is not None else None
+    return None
 
 
 def run_pipeline(
@@ -104,6 +117,7 @@ def run_pipeline(
         as_of=resolved,
         warehouse=settings.warehouse_path,
         landing=_landing_counts(events),
+        exports=_export_summary(events),
     )
     if not result.success:
         failures = [e for e in events if e.is_step_failure]

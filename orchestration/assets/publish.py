@@ -10,6 +10,7 @@ from .common import connect_build_db, run_as_of
 PUBLISH_AFTER = [
     AssetKey(["checks", "rule_change_guard"]),
     AssetKey(["alerts", "stage_change_alerts"]),
+    AssetKey(["crm", "crm_exports"]),
     AssetKey(["marts", "contact_scores"]),
     AssetKey(["marts", "contacts"]),
     AssetKey(["marts", "score_breakdown"]),

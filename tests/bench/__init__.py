@@ -1,0 +1,1 @@
+"""The performance harness (`make bench`): a script, not a pytest test module."""
