@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+-- A table, not a view: the de-duplication is the heaviest step and several models read it.
 -- Activities typed and de-duplicated: rows identical in every column are one activity
 -- (the first file and row that carried it are kept for quarantine and explain).
 with

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+-- A table, not a view: every condition, segment and exclusion reads it.
 -- Every property of a contact's winning record, by normalised name, as text and as a number.
 with
 

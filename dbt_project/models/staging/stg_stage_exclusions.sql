@@ -12,7 +12,7 @@ final as (
     select
         {{ norm_text('model_id') }} as model_id,
         {{ norm_text('exclusion_id') }} as exclusion_id,
-        row_number() over () as exclusion_order,
+        row_number() over (order by rowid) as exclusion_order,
         {{ norm_text('property') }} as property_name,
         coalesce({{ norm_text('operator') }}, 'eq') as operator,
         {{ clean_text('value') }} as condition_value,
