@@ -30,7 +30,7 @@ demo: $(STAMP)
 	$(BIN)/leadscore top --limit 10
 
 test: $(STAMP) parse
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check orchestration tests

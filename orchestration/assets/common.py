@@ -23,10 +23,10 @@ def connect_build_db(leadscore: LeadscoreResource) -> duckdb.DuckDBPyConnection:
     settings = leadscore.settings()
     settings.work_dir.mkdir(parents=True, exist_ok=True)
     settings.duckdb_temp_directory.mkdir(parents=True, exist_ok=True)
-    # dbt's own DuckDB connection (profiles.yml) reads the same location and limits.
+    # dbt's own DuckDB connection (profiles.yml) reads the same location and limits, through
+    # variables of its own so that they never feed back into the user's configuration.
     os.environ["LEADSCORE_BUILD_DB_PATH"] = str(settings.build_db_path)
-    os.environ["LEADSCORE_DUCKDB_TEMP_DIR"] = str(settings.duckdb_temp_directory)
-    os.environ["LEADSCORE_DUCKDB_THREADS"] = str(settings.duckdb_threads or os.cpu_count() or 2)
-    if settings.duckdb_memory_limit:
-        os.environ["LEADSCORE_DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit
+    os.environ["LEADSCORE_DBT_DUCKDB_TEMP_DIR"] = str(settings.duckdb_temp_directory)
+    os.environ["LEADSCORE_DBT_DUCKDB_THREADS"] = str(settings.duckdb_threads or os.cpu_count() or 2)
+    os.environ["LEADSCORE_DBT_DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit or "80%"
     return duckdb.connect(str(settings.build_db_path), config=settings.duckdb_config())

@@ -71,7 +71,7 @@ final as (
         count(*) as activity_count,
         max(occurred_at) as last_activity_at,
         -- Ties at the newest instant pick the same type every run (deterministic marts).
-        arg_max(activity_type, {'at': occurred_at, 'type': activity_type}) as last_activity_type,
+        arg_max(activity_type, { 'at': occurred_at, 'type': activity_type }) as last_activity_type,
         sum(decay_weight) as decay_weight_sum
     from weighted
     group by condition_id, contact_id

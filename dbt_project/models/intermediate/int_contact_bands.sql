@@ -15,11 +15,26 @@ bands as (
 
 scores as (
 
-    select model_id, contact_id, 'fit' as score_column, fit_score as score from totals
+    select
+        model_id,
+        contact_id,
+        'fit' as score_column,
+        fit_score as score
+    from totals
     union all
-    select model_id, contact_id, 'engagement', engagement_score from totals
+    select
+        model_id,
+        contact_id,
+        'engagement' as score_column,
+        engagement_score as score
+    from totals
     union all
-    select model_id, contact_id, 'total', total_score from totals
+    select
+        model_id,
+        contact_id,
+        'total' as score_column,
+        total_score as score
+    from totals
 
 ),
 

@@ -37,9 +37,9 @@ newest as (
     select *
     from applicable
     qualify row_number() over (
-        partition by model_id, contact_id
-        order by given_at desc, feedback, given_by, note
-    ) = 1
+            partition by model_id, contact_id
+            order by given_at desc, feedback asc, given_by asc, note asc
+        ) = 1
 
 ),
 

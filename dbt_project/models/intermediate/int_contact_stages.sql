@@ -26,8 +26,8 @@ stage_ranks as (
     union all
     select
         model_id,
-        base_stage,
-        0
+        base_stage as stage,
+        0 as stage_rank
     from models
 
 ),
@@ -65,7 +65,7 @@ after_sticky as (
         case
             when sticky.sticky_since_as_of is not null
                 then sticky.sticky_stage || ': kept by sticky policy (reached by '
-                || cast(sticky.sticky_since_as_of as varchar) || '); now ' || sticky.threshold_reason
+                    || cast(sticky.sticky_since_as_of as varchar) || '); now ' || sticky.threshold_reason
             else sticky.threshold_reason
         end as stage_reason
     from sticky
@@ -88,7 +88,7 @@ after_max_stage as (
         case
             when max_rank.stage_rank < after_sticky.stage_rank
                 then feedback.max_stage || ': sales feedback ' || feedback.feedback
-                || ' limits the stage (was ' || after_sticky.stage_reason || ')'
+                    || ' limits the stage (was ' || after_sticky.stage_reason || ')'
             else after_sticky.stage_reason
         end as stage_reason
     from after_sticky

@@ -62,8 +62,10 @@ groups as (
         models.total_cap,
         cast(coalesce(rule_sums.fit_points, 0) as decimal(18, 2)) as fit_uncapped,
         cast(coalesce(rule_sums.engagement_raw, 0) as decimal(18, 2)) as engagement_raw,
-        cast(coalesce(rule_sums.rule_decay, 0) + coalesce(penalty_sums.penalty_points, 0)
-            as decimal(18, 2)) as decay_points,
+        cast(
+            coalesce(rule_sums.rule_decay, 0) + coalesce(penalty_sums.penalty_points, 0)
+            as decimal(18, 2)
+        ) as decay_points,
         {{ round_points('models.fit_cap') }} as fit_cap,
         {{ round_points('models.engagement_cap') }} as engagement_cap,
         cast(coalesce(feedback.points, 0) as decimal(18, 2)) as feedback_points,
@@ -87,7 +89,7 @@ group_caps as (
         engagement_raw + decay_points as engagement_uncapped,
         {{ cap_abs('fit_uncapped', 'fit_cap') }} - fit_uncapped as fit_cap_points,
         {{ cap_abs('engagement_raw + decay_points', 'engagement_cap') }}
-            - (engagement_raw + decay_points) as engagement_cap_points
+        - (engagement_raw + decay_points) as engagement_cap_points
     from groups
 
 ),
@@ -115,7 +117,7 @@ final as (
         fit_cap_points,
         engagement_cap_points,
         {{ cap_abs('fit_score + engagement_score', 'total_cap_limit') }}
-            - (fit_score + engagement_score) as total_cap_points,
+        - (fit_score + engagement_score) as total_cap_points,
         feedback_points,
         -- Feedback is added after every cap: sales overrides are never capped.
         {{ cap_abs('fit_score + engagement_score', 'total_cap_limit') }} + feedback_points

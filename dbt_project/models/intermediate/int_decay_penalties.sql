@@ -32,7 +32,8 @@ activities as (
 
 inactivity_rules as (
 
-    select * from decay where decay_kind = 'inactivity'
+    select * from decay
+    where decay_kind = 'inactivity'
 
 ),
 
@@ -95,13 +96,15 @@ inactivity as (
 
 unopened_rules as (
 
-    select * from decay where decay_kind = 'unopened_email'
+    select * from decay
+    where decay_kind = 'unopened_email'
 
 ),
 
 sends as (
 
-    select * from activities where activity_type = 'email_sent'
+    select * from activities
+    where activity_type = 'email_sent'
 
 ),
 

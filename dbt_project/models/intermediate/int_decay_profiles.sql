@@ -37,8 +37,8 @@ final as (
         activity_type,
         sum(1.0 / days) filter (where decay_kind = 'half_life') as half_life_rate,
         coalesce(
-            list({'days': days, 'percent': percent} order by days, percent)
-                filter (where decay_kind = 'step'),
+            list({ 'days': days, 'percent': percent } order by days, percent)
+            filter (where decay_kind = 'step'),
             []
         ) as steps
     from applicable

@@ -21,7 +21,7 @@ distinct_values as (
         property_name,
         property_value
     from properties
-    where property_name in (select field from conditions)
+    where property_name in (select conditions.field from conditions)
 
 ),
 

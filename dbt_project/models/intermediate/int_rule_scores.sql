@@ -45,7 +45,7 @@ rule_activity as (
         max(hits.last_activity_at) as last_activity_at,
         arg_max(
             hits.last_activity_type,
-            {'at': hits.last_activity_at, 'type': hits.last_activity_type}
+            { 'at': hits.last_activity_at, 'type': hits.last_activity_type }
         ) as last_activity_type,
         sum(hits.decay_weight_sum) as decay_weight_sum
     from matches

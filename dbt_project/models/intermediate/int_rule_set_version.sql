@@ -3,29 +3,53 @@ with
 
 seed_rows as (
 
-    select 'scoring_models' as seed_name, cast(to_json(s) as varchar) as seed_row
+    select
+        'scoring_models' as seed_name,
+        cast(to_json(s) as varchar) as seed_row
     from {{ ref('scoring_models') }} as s
     union all
-    select 'scoring_rules', cast(to_json(s) as varchar) from {{ ref('scoring_rules') }} as s
+    select
+        'scoring_rules' as seed_name,
+        cast(to_json(s) as varchar) as seed_row
+    from {{ ref('scoring_rules') }} as s
     union all
-    select 'rule_conditions', cast(to_json(s) as varchar) from {{ ref('rule_conditions') }} as s
+    select
+        'rule_conditions' as seed_name,
+        cast(to_json(s) as varchar) as seed_row
+    from {{ ref('rule_conditions') }} as s
     union all
-    select 'score_decay', cast(to_json(s) as varchar) from {{ ref('score_decay') }} as s
+    select
+        'score_decay' as seed_name,
+        cast(to_json(s) as varchar) as seed_row
+    from {{ ref('score_decay') }} as s
     union all
-    select 'score_thresholds', cast(to_json(s) as varchar) from {{ ref('score_thresholds') }} as s
+    select
+        'score_thresholds' as seed_name,
+        cast(to_json(s) as varchar) as seed_row
+    from {{ ref('score_thresholds') }} as s
     union all
-    select 'score_bands', cast(to_json(s) as varchar) from {{ ref('score_bands') }} as s
+    select
+        'score_bands' as seed_name,
+        cast(to_json(s) as varchar) as seed_row
+    from {{ ref('score_bands') }} as s
     union all
-    select 'stage_exclusions', cast(to_json(s) as varchar) from {{ ref('stage_exclusions') }} as s
+    select
+        'stage_exclusions' as seed_name,
+        cast(to_json(s) as varchar) as seed_row
+    from {{ ref('stage_exclusions') }} as s
     union all
-    select 'feedback_rules', cast(to_json(s) as varchar) from {{ ref('feedback_rules') }} as s
+    select
+        'feedback_rules' as seed_name,
+        cast(to_json(s) as varchar) as seed_row
+    from {{ ref('feedback_rules') }} as s
 
 ),
 
 final as (
 
-    select md5(string_agg(seed_name || ':' || seed_row, chr(10) order by seed_name, seed_row))
-        as rule_set_version
+    select
+        md5(string_agg(seed_name || ':' || seed_row, chr(10) order by seed_name, seed_row))
+            as rule_set_version
     from seed_rows
 
 )

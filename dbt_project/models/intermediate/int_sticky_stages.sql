@@ -49,17 +49,17 @@ previous as (
 
 ),
 {% else %}
-previous as (
+    previous as (
 
-    select
-        cast(null as varchar) as model_id,
-        cast(null as varchar) as contact_id,
-        cast(null as varchar) as sticky_stage,
-        cast(null as integer) as sticky_rank,
-        cast(null as timestamp) as as_of
-    where false
+        select
+            cast(null as varchar) as model_id,
+            cast(null as varchar) as contact_id,
+            cast(null as varchar) as sticky_stage,
+            cast(null as integer) as sticky_rank,
+            cast(null as timestamp) as as_of
+        where false
 
-),
+    ),
 {% endif %}
 
 final as (
@@ -68,7 +68,7 @@ final as (
         {{ as_of() }} as as_of,
         stages.model_id,
         stages.contact_id,
-        (select rule_set_version from rule_set) as rule_set_version,
+        (select rule_set.rule_set_version from rule_set) as rule_set_version,
         stages.threshold_stage,
         stages.threshold_rank,
         stages.threshold_reason,

@@ -63,9 +63,9 @@ stage_rows as (
             segmented.model_id = thresholds.model_id
             and (thresholds.segment = '*' or thresholds.segment = segmented.segment)
     qualify row_number() over (
-        partition by segmented.model_id, segmented.contact_id, thresholds.stage
-        order by thresholds.segment = '*'
-    ) = 1
+            partition by segmented.model_id, segmented.contact_id, thresholds.stage
+            order by thresholds.segment = '*'
+        ) = 1
 
 ),
 
@@ -95,9 +95,9 @@ best as (
         model_id,
         contact_id,
         -- Stage and reason come from the same row, also when two stages share a rank.
-        arg_max(stage, {'rank': stage_rank, 'stage': stage}) as stage,
+        arg_max(stage, { 'rank': stage_rank, 'stage': stage }) as stage,
         max(stage_rank) as stage_rank,
-        arg_max(reason, {'rank': stage_rank, 'stage': stage}) as reason
+        arg_max(reason, { 'rank': stage_rank, 'stage': stage }) as reason
     from holding
     group by model_id, contact_id
 

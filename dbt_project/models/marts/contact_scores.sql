@@ -42,8 +42,8 @@ reasons as (
         from breakdown
         where points <> 0
         qualify row_number() over (
-            partition by model_id, contact_id order by abs(points) desc, contribution_id
-        ) <= 5
+                partition by model_id, contact_id order by abs(points) desc, contribution_id
+            ) <= 5
     ) as largest
     group by model_id, contact_id
 

@@ -62,11 +62,26 @@ caps as (
         cast(null as bigint) as activity_count,
         cast(null as timestamp) as last_activity_at
     from (
-        select model_id, contact_id, 'fit' as cap_group, fit_cap_points as points from totals
+        select
+            model_id,
+            contact_id,
+            'fit' as cap_group,
+            fit_cap_points as points
+        from totals
         union all
-        select model_id, contact_id, 'engagement', engagement_cap_points from totals
+        select
+            model_id,
+            contact_id,
+            'engagement' as cap_group,
+            engagement_cap_points as points
+        from totals
         union all
-        select model_id, contact_id, 'total', total_cap_points from totals
+        select
+            model_id,
+            contact_id,
+            'total' as cap_group,
+            total_cap_points as points
+        from totals
     ) as cap_amounts
     where points <> 0
 

@@ -23,7 +23,7 @@ contributions as (
         model_id,
         contact_id,
         map_from_entries(list(
-            {'key': contribution_id, 'value': points} order by contribution_id
+            { 'key': contribution_id, 'value': points } order by contribution_id
         )) as contributions
     from {{ ref('score_breakdown') }}
     group by model_id, contact_id

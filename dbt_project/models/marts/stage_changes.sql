@@ -20,7 +20,8 @@ history as (
 
 current_run as (
 
-    select * from history where as_of = {{ as_of() }}
+    select * from history
+    where as_of = {{ as_of() }}
 
 ),
 
@@ -38,8 +39,8 @@ previous_run as (
     inner join published on history.as_of = published.as_of
     where history.as_of < {{ as_of() }}
     qualify row_number() over (
-        partition by history.model_id, history.contact_id order by history.as_of desc
-    ) = 1
+            partition by history.model_id, history.contact_id order by history.as_of desc
+        ) = 1
 
 ),
 
@@ -93,7 +94,7 @@ tipping as (
         model_id,
         contact_id,
         -- The largest change; a tie goes to the first contribution id (deterministic marts).
-        arg_min(contribution_id, {'change': -abs(delta), 'contribution_id': contribution_id})
+        arg_min(contribution_id, { 'change': -abs(delta), 'contribution_id': contribution_id })
             as tipping_rule_id
     from deltas
     where delta <> 0
