@@ -1,47 +1,19 @@
 -- One row: a fingerprint of every scoring seed, so state kept across runs knows the rules changed.
+{%- set scoring_seeds = [
+    'scoring_models', 'scoring_rules', 'rule_conditions', 'score_decay',
+    'score_thresholds', 'score_bands', 'stage_exclusions', 'feedback_rules',
+] %}
 with
 
 seed_rows as (
 
-    select
-        'scoring_models' as seed_name,
-        cast(to_json(s) as varchar) as seed_row
-    from {{ ref('scoring_models') }} as s
-    union all
-    select
-        'scoring_rules' as seed_name,
-        cast(to_json(s) as varchar) as seed_row
-    from {{ ref('scoring_rules') }} as s
-    union all
-    select
-        'rule_conditions' as seed_name,
-        cast(to_json(s) as varchar) as seed_row
-    from {{ ref('rule_conditions') }} as s
-    union all
-    select
-        'score_decay' as seed_name,
-        cast(to_json(s) as varchar) as seed_row
-    from {{ ref('score_decay') }} as s
-    union all
-    select
-        'score_thresholds' as seed_name,
-        cast(to_json(s) as varchar) as seed_row
-    from {{ ref('score_thresholds') }} as s
-    union all
-    select
-        'score_bands' as seed_name,
-        cast(to_json(s) as varchar) as seed_row
-    from {{ ref('score_bands') }} as s
-    union all
-    select
-        'stage_exclusions' as seed_name,
-        cast(to_json(s) as varchar) as seed_row
-    from {{ ref('stage_exclusions') }} as s
-    union all
-    select
-        'feedback_rules' as seed_name,
-        cast(to_json(s) as varchar) as seed_row
-    from {{ ref('feedback_rules') }} as s
+    {% for seed in scoring_seeds %}
+        select
+            '{{ seed }}' as seed_name,
+            cast(to_json(s) as varchar) as seed_row
+        from {{ ref(seed) }} as s
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
