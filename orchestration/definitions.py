@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dagster import Definitions
+from dagster import Definitions, in_process_executor
 
 from .assets.alerts import stage_change_alerts
 from .assets.dbt import leadscore_dbt_assets
@@ -28,4 +28,6 @@ defs = Definitions(
     schedules=[refresh_schedule],
     sensors=[landing_files_sensor, seed_changes_sensor],
     resources={"dbt": dbt_resource(), "leadscore": LeadscoreResource()},
+    # DuckDB allows one writer per database file: steps run one after another, in one process.
+    executor=in_process_executor,
 )
