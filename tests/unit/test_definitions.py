@@ -74,3 +74,8 @@ def test_translator_names_sources_and_models():
     assert translator.get_asset_key(source) == AssetKey(["raw", "activities"])
     assert translator.get_asset_key(model) == AssetKey(["marts", "contact_scores"])
     assert translator.get_group_name(model) == "marts"
+
+
+def test_steps_run_in_one_process_because_duckdb_has_one_writer():
+    # Parallel ingest steps in separate processes fail on DuckDB's file lock (seen in dagster dev).
+    assert defs.resolve_job_def("refresh").executor_def.name == "in_process"
