@@ -24,8 +24,6 @@ from tenacity import (
 
 log = logging.getLogger(__name__)
 
-CHANNELS = ("webhook", "slack", "log")
-
 
 class TransientDeliveryError(Exception):
     """A delivery that may succeed when tried again (5xx, 429, timeout, connection error)."""

@@ -14,6 +14,7 @@ import duckdb
 from .publish import ensure_publish_log
 from .settings import LANDING_ENTITIES
 from .sql_text import sql_ident, sql_literal
+from .vocabulary import DEAL_STATUSES, FEEDBACK_KINDS, trim
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ ENTITY_SPECS: dict[str, EntitySpec] = {
             Column("deal_id", required=True),
             Column("contact_id", required=True),
             Column("created_at", "timestamp", required=True),
-            Column("status", required=True, allowed=("open", "won", "lost")),
+            Column("status", required=True, allowed=DEAL_STATUSES),
             Column("closed_at", "timestamp"),
             Column("amount", "number"),
             Column("product_line"),
@@ -104,7 +105,7 @@ ENTITY_SPECS: dict[str, EntitySpec] = {
         "sales_feedback",
         (
             Column("contact_id", required=True),
-            Column("feedback", required=True, allowed=("true_sql", "not_ready", "unqualified")),
+            Column("feedback", required=True, allowed=FEEDBACK_KINDS),
             Column("given_at", "timestamp", required=True),
             Column("model_id"),
             Column("given_by"),
@@ -339,7 +340,7 @@ def _header_map(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     for name in names:
         if name in ("_row_number", "_invalid_json"):
             continue
-        mapping.setdefault(name.strip(" \t\r\n\u3000").lower(), name)
+        mapping.setdefault(trim(name).lower(), name)
     return mapping
 
 

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .vocabulary import ALERT_CHANNELS, FEEDBACK_KINDS, trim
+
 # --- the contract's vocabulary -------------------------------------------------------------------
 
 SEED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -107,8 +109,6 @@ POINTS_MODES = ("once", "per_occurrence")
 DECAY_KINDS = ("half_life", "step", "inactivity", "unopened_email")
 SCORES = ("total", "fit", "engagement")
 STAGE_POLICIES = ("sticky", "follow_score")
-FEEDBACK_KINDS = ("true_sql", "not_ready", "unqualified")
-ALERT_CHANNELS = ("webhook", "slack", "log")
 CRM_TARGETS = ("hubspot", "salesforce")
 CRM_SCORE_COLUMNS = (
     "fit_score",
@@ -141,7 +141,6 @@ DEFAULT_BASE_STAGE = "lead"
 `follow_score`, points_mode `once`, threshold segment `*` and score `total`, activity operator
 `any`, alert channel `log`."""
 
-_TRIM = " \t\r\n\u3000"
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
 _CRM_FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -154,7 +153,7 @@ def normalize(text: str | None) -> str:
 
 def clean(text: str | None) -> str:
     """A seed text value trimmed of spaces, tabs, CR/LF and the full-width space."""
-    return (text or "").strip(_TRIM)
+    return trim(text)
 
 
 # --- problems ------------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from ..vocabulary import trim
+
 HUBSPOT = "hubspot"
 SALESFORCE = "salesforce"
 OUTBOX = "outbox"
@@ -107,12 +109,10 @@ DEFAULT_FIELD_MAP: tuple[FieldMapping, ...] = tuple(
 )
 """Contract §6 defaults, used only when the field map has no rows at all."""
 
-_TRIM = " \t\r\n\u3000"
-
 
 def clean(value: Any) -> str:
     """Seed text as staging cleans it: trimmed (spaces, tabs, CR/LF, U+3000); None -> ''."""
-    return "" if value is None else str(value).strip(_TRIM)
+    return trim(value)
 
 
 def normalize_field_map(rows: Iterable[Mapping[str, Any]]) -> list[FieldMapping]:
