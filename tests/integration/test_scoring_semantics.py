@@ -7,15 +7,11 @@ Topics that need several runs (sticky stages, re-runs) build their own scenario.
 
 from __future__ import annotations
 
-import shutil
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
 
-import duckdb
 import pytest
 
-from tests.support.scenario import Scenario
+from tests.support.scenario import FrozenBuild, Scenario
 
 pytestmark = pytest.mark.integration
 
@@ -39,21 +35,8 @@ def prop(field: str, operator: str, value: str = "") -> dict:
     return {"subject": "property", "field": field, "operator": operator, "value": value}
 
 
-class Built:
+class Built(FrozenBuild):
     """A frozen copy of one build's database (other tests reuse the session's build file)."""
-
-    def __init__(self, scenario: Scenario, copy_to: Path) -> None:
-        self.path = copy_to
-        shutil.copyfile(scenario.db_path, copy_to)
-        wal = Path(f"{scenario.db_path}.wal")
-        if wal.exists():
-            shutil.copyfile(wal, Path(f"{copy_to}.wal"))
-
-    def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-        with duckdb.connect(str(self.path), read_only=True) as con:
-            cursor = con.execute(sql, params or [])
-            names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def scores(self, model_id: str, contacts: set[str] | None = None) -> dict[str, dict]:
         rows = self.query("select * from marts.contact_scores where model_id = ?", [model_id])

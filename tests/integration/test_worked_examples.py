@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
-from tests.support.scenario import Scenario
+from tests.support.scenario import FrozenBuild, Scenario
 
 pytestmark = pytest.mark.integration
 
@@ -122,21 +119,8 @@ def activity(contact_id: str, activity_type: str, occurred_at: str, target: str 
     }
 
 
-class Built:
+class Built(FrozenBuild):
     """A frozen copy of one build's database (later tests reuse the session's build file)."""
-
-    def __init__(self, scenario: Scenario, copy_to: Path) -> None:
-        self.path = copy_to
-        shutil.copyfile(scenario.db_path, copy_to)
-        wal = Path(f"{scenario.db_path}.wal")
-        if wal.exists():
-            shutil.copyfile(wal, Path(f"{copy_to}.wal"))
-
-    def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-        with duckdb.connect(str(self.path), read_only=True) as con:
-            cursor = con.execute(sql, params or [])
-            names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def scores(self, model_id: str) -> dict[str, dict[str, Any]]:
         rows = self.query("select * from marts.contact_scores where model_id = ?", [model_id])

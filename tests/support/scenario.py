@@ -161,3 +161,23 @@ class Scenario:
             [model_id, contact_id],
         )
         return {row["contribution_id"]: row["points"] for row in rows}
+
+
+class FrozenBuild:
+    """A copy of one scenario's build database, for tests that share one build.
+
+    The session's build file is reset by the next scenario; a module fixture copies it away.
+    """
+
+    def __init__(self, scenario: Scenario, copy_to: Path) -> None:
+        self.path = copy_to
+        shutil.copyfile(scenario.db_path, copy_to)
+        wal = Path(f"{scenario.db_path}.wal")
+        if wal.exists():
+            shutil.copyfile(wal, Path(f"{copy_to}.wal"))
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        with duckdb.connect(str(self.path), read_only=True) as con:
+            cursor = con.execute(sql, params or [])
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
