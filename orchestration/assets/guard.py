@@ -25,7 +25,8 @@ def rule_change_guard(
         impact = assess_impact(con, settings.warehouse_path, max_stage_churn())
         context.log.info(impact.describe())
         if impact.blocks and not leadscore.accept_impact:
-            discard_unpublished_run(con, parse_as_of(run_as_of(context, leadscore)))
+            as_of = parse_as_of(run_as_of(context, leadscore))
+            discard_unpublished_run(con, as_of, settings.warehouse_path)
             raise Failure(
                 description="rule change blocked: too many stage changes; nothing was published, "
                 "alerted or exported (review with `leadscore impact`, then "

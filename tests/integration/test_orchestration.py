@@ -95,6 +95,22 @@ def test_a_seed_edit_moving_most_leads_is_refused_and_nothing_is_published(insta
     assert "lead → mql" in preview.stdout and "BLOCKED" in preview.stdout
 
 
+def test_a_refused_rerun_of_a_published_instant_keeps_its_published_history(installation):
+    env, seeds, warehouse = installation
+    lower_mql_threshold(seeds, -1000)
+    history = "select * from marts.score_history where as_of = '2026-11-01' order by all"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        published = con.execute(history).fetchall()
+
+    refused = leadscore(env, "run", "--as-of", "2026-11-01")
+
+    assert refused.returncode == 1
+    assert "rule change blocked" in refused.stdout
+    build = warehouse.parent.parent / "work" / "build.duckdb"
+    with duckdb.connect(str(build), read_only=True) as con:
+        assert con.execute(history).fetchall() == published
+
+
 def test_accept_impact_publishes_while_a_reader_holds_the_warehouse_open(installation):
     env, seeds, warehouse = installation
     lower_mql_threshold(seeds, -1000)
