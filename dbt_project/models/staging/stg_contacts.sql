@@ -1,3 +1,6 @@
+{{ config(materialized='table') }}
+-- A table, not a view: properties, activities, marts and tests all read it, and a view would
+-- re-run the pivot of every property row for each of them.
 -- The latest record of each contact wins: newest updated_at, else the later file and row.
 with
 
