@@ -21,9 +21,6 @@ log = logging.getLogger(__name__)
 SUPPORTED_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 
-_TRIMMED_CODEPOINTS = "32, 9, 10, 13, 12288"  # space, tab, LF, CR, U+3000
-
-
 def _trimmed(expr: str) -> str:
     """SQL that trims spaces, tabs, CR/LF and the full-width space, and maps '' to NULL.
 
@@ -32,9 +29,10 @@ def _trimmed(expr: str) -> str:
     trimmed (the dbt macro `clean_text` does the same).
     """
     text = f"cast({expr} as varchar)"
+    # A superset test (any control character or space); trim() then removes only the five.
     return (
-        f"case when ord({text}) in ({_TRIMMED_CODEPOINTS}) "
-        f"or ord(right({text}, 1)) in ({_TRIMMED_CODEPOINTS}) "
+        f"case when ord({text}) <= 32 or ord({text}) = 12288 "
+        f"or ord({text}[-1]) <= 32 or ord({text}[-1]) = 12288 "
         f"then nullif(trim({text}, ' ' || chr(9) || chr(10) || chr(13) || chr(12288)), '') "
         f"else nullif({text}, '') end"
     )

@@ -13,3 +13,31 @@
         )
     {%- endif -%}
 {%- endmacro %}
+
+{#- A fingerprint of the loaded files of one landing entity (`entity` is a name from the model's
+    own code, never seed data): it changes whenever a file of it is loaded or replaced. -#}
+{% macro landing_files_version(entity) -%}
+    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- set query -%}
+        select md5(coalesce(string_agg(cast(load_seq as varchar), ',' order by load_seq), ''))
+        from {{ source('ops', 'loaded_files') }}
+        where entity = '{{ entity }}'
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values()[0]) }}
+{%- endmacro %}
+
+{#- True when the incremental model `relation` was built from exactly the landing files of
+    `entity` that are loaded now (its rows carry `landing_version`): nothing to rebuild. -#}
+{% macro landing_unchanged(relation, entity) -%}
+    {%- if not (execute and is_incremental()) -%}{{ return(false) }}{%- endif -%}
+    {%- set stored = run_query('select any_value(landing_version) from ' ~ relation) -%}
+    {{ return(stored.columns[0].values()[0] == landing_files_version(entity)) }}
+{%- endmacro %}
+
+{#- Pre-hook of a model rebuilt only when its landing files changed: empty it, so this run's
+    select (the whole model, see `landing_unchanged`) replaces every row. -#}
+{% macro empty_unless_landing_unchanged(relation, entity) -%}
+    {%- if is_incremental() and not landing_unchanged(relation, entity) -%}
+        delete from {{ relation }}
+    {%- endif -%}
+{%- endmacro %}

@@ -4,8 +4,11 @@
     looking at the first and last character: trim only values that start or end with one. -#}
 {% macro clean_text(expr) -%}
     {%- set text = 'cast(' ~ expr ~ ' as varchar)' -%}
+    {#- A superset test (any control character or space): trim() removes only the five. -#}
     case
-        when ord({{ text }}) in (32, 9, 10, 13, 12288) or ord(right({{ text }}, 1)) in (32, 9, 10, 13, 12288)
+        when
+            ord({{ text }}) <= 32 or ord({{ text }}) = 12288
+            or ord({{ text }}[-1]) <= 32 or ord({{ text }}[-1]) = 12288
             then nullif(trim({{ text }}, ' ' || chr(9) || chr(10) || chr(13) || chr(12288)), '')
         else nullif({{ text }}, '')
     end

@@ -24,6 +24,8 @@ SNAPSHOTS = {
     "breakdown": "select * from marts.score_breakdown order by model_id, contact_id, "
     "contribution_id",
     "quarantine": "select * exclude (raw_row) from ops.quarantine order by all",
+    "contacts": "select * from staging.stg_contacts order by contact_id",
+    "properties": "select * from staging.stg_contact_properties order by all",
 }
 
 
@@ -52,7 +54,17 @@ def setup_rules(s: Scenario) -> None:
         },
     )
     s.rule("open_each", 3, {"subject": "activity", "field": "email_open", "operator": "any"})
-    s.landing("contacts", [{"contact_id": c} for c in ("a", "b", "c", "d")], name="contacts")
+    s.rule(
+        "in_tokyo",
+        5,
+        {"subject": "property", "field": "city", "operator": "eq", "value": "Tokyo"},
+        score_group="fit",
+    )
+    s.landing(
+        "contacts",
+        [{"contact_id": c, "city": "Osaka"} for c in ("a", "b", "c", "d")],
+        name="contacts",
+    )
 
 
 def snapshot(s: Scenario) -> dict[str, list[dict]]:
@@ -108,7 +120,19 @@ def test_incremental_builds_equal_full_refreshes(scenario):
         ],
         name="day2",
     )
+    scenario.landing(
+        "contacts",
+        [{"contact_id": "d", "city": "Tokyo"}, {"contact_id": "e", "city": "Tokyo"}],
+        name="contacts_day2",
+    )
     second = assert_equals_full_refresh(scenario, DAY_2)
+    assert {r["contact_id"]: r["fit_score"] for r in second["scores"]} == {
+        "a": 0,
+        "b": 0,
+        "c": 0,
+        "d": 5,
+        "e": 5,
+    }
     assert len(second["staged"]) == 9
     by_contact = {r["contact_id"]: r for r in second["scores"]}
     assert by_contact["d"]["engagement_raw"] > 0
@@ -151,10 +175,19 @@ def test_new_files_append_and_a_replaced_file_rebuilds(scenario):
     def markers() -> list[str | None]:
         return [r["target_norm"] for r in scenario.query(STAGED)]
 
+    def contact_markers() -> list[str | None]:
+        return [r["email"] for r in scenario.query(SNAPSHOTS["contacts"])]
+
     mark_staged_rows()
+    with duckdb.connect(str(scenario.db_path)) as con:
+        con.execute("update staging.stg_contacts set email = 'kept'")
     scenario.landing("activities", [act("c", "page_view", "2026-10-31")], name="day2")
     scenario.build(DAY_2)
     assert markers() == ["kept", "kept", None]  # appended, not rebuilt
+    assert contact_markers() == ["kept"] * 4  # no contact file changed: kept as it was
+    scenario.landing("contacts", [{"contact_id": "e"}], name="contacts_day2")
+    scenario.build(DAY_2)
+    assert contact_markers() == [None] * 5  # a new contact file: rebuilt whole
 
     scenario.landing("activities", [act("a", "page_view", "2026-10-30T10:00:00")], name="day1")
     scenario.build(DAY_3)

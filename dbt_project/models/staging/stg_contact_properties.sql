@@ -1,5 +1,13 @@
-{{ config(materialized='table') }}
--- A table, not a view: every condition, segment and exclusion reads it.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ empty_unless_landing_unchanged(this, 'contacts') }}",
+    )
+}}
+-- Materialised, not a view: every condition, segment and exclusion reads it. Rebuilt whole, and
+-- only when a contact file was loaded or replaced since the last build (else it is kept).
 -- Every property of a contact's winning record, by normalised name, as text and as a number.
 with
 
@@ -41,7 +49,8 @@ final as (
         property_name,
         min(property_value) as property_value,
         lower(min(property_value)) as property_value_norm,
-        try_cast(min(property_value) as double) as property_number
+        try_cast(min(property_value) as double) as property_number,
+        '{{ landing_files_version('contacts') }}' as landing_version
     from renamed
     where property_value is not null
     group by contact_id, property_name
@@ -49,3 +58,4 @@ final as (
 )
 
 select * from final
+{% if landing_unchanged(this, 'contacts') %} where false {% endif %}

@@ -1,6 +1,13 @@
-{{ config(materialized='table') }}
--- A table, not a view: properties, activities, marts and tests all read it, and a view would
--- re-run the pivot of every property row for each of them.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ empty_unless_landing_unchanged(this, 'contacts') }}",
+    )
+}}
+-- Materialised, not a view: properties, activities, marts and tests all read it. Rebuilt whole,
+-- and only when a contact file was loaded or replaced since the last build (else it is kept).
 -- The latest record of each contact wins: newest updated_at, else the later file and row.
 with
 
@@ -87,7 +94,8 @@ final as (
         latest.updated_at,
         latest._file_path as source_file,
         latest._row_number as source_row_number,
-        latest._load_seq as load_seq
+        latest._load_seq as load_seq,
+        '{{ landing_files_version('contacts') }}' as landing_version
     from latest
     left join pivoted
         on
@@ -97,3 +105,4 @@ final as (
 )
 
 select * from final
+{% if landing_unchanged(this, 'contacts') %} where false {% endif %}
