@@ -1,10 +1,11 @@
 """Export changed scores: outbox file always, HubSpot and Salesforce when configured.
 
-Per target the run (1) maps every scored (model, contact) row to the target's fields,
+Per target the run (1) maps every scored (model, contact) row to the target's fields and
 (2) compares each row's fingerprint with the one the target last accepted (ops.export_ledger),
-(3) records the changed rows as `pending`, (4) sends them batch by batch, committing each
-batch's outcome before the next batch is sent. A crash therefore loses nothing (pending rows
-are sent next run) and repeats at most the batch in flight, whose values are identical.
+both set-based in DuckDB (planning.py), (3) records the changed rows as `pending`, (4) sends
+them batch by batch, committing each batch's outcome before the next batch is sent. A crash
+therefore loses nothing (pending rows are sent next run) and repeats at most the batch in
+flight, whose values are identical.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,46 +21,32 @@ from typing import Any
 
 import duckdb
 
-from ..sql_text import sql_ident
 from .batching import batches
-from .common import (
-    BatchRejected,
-    ExportItem,
-    ItemOutcome,
-    Part,
-    Sender,
-    TargetAborted,
-)
+from .common import BatchRejected, ExportItem, ItemOutcome, Sender, TargetAborted
 from .hubspot import HubSpotSender, hubspot_config
 from .ledger import (
     LEDGER_TABLE,
-    LedgerEntry,
     OutcomeRow,
     PendingRow,
     ensure_export_ledger,
     mark_pending,
-    read_ledger,
+    mark_pending_from,
     record_outcomes,
     settle,
+    settle_from,
     transaction,
 )
 from .mapping import (
     DEFAULT_FIELD_MAP,
     HUBSPOT,
-    IDENTITY_COLUMNS,
-    LIFECYCLE_COLUMN,
     OUTBOX,
-    OUTBOX_COLUMNS,
     SALESFORCE,
     FieldMapping,
-    clean,
     fields_by_model,
-    mapped_values,
     normalize_field_map,
-    outbox_values,
-    values_hash,
 )
 from .outbox import OUTBOX_FILE, write_outbox
+from .planning import Plan, ScoreSource, outbox_plan, plan_crm, score_source
 from .salesforce import SalesforceSender, salesforce_config
 from .transport import CrmConfigError, CrmError, ExportPolicy, Scrubber, policy_from_env
 
@@ -195,118 +182,6 @@ def load_field_map(
     return mappings
 
 
-def iter_score_rows(
-    con: duckdb.DuckDBPyConnection, field_map: Sequence[FieldMapping], chunk: int = 50_000
-) -> Iterator[dict[str, Any]]:
-    """Every scored (model, contact) row with the columns the exports need, plus identities.
-
-    Streamed in chunks: a target's plan keeps only the changed rows in memory.
-    """
-    available = _columns(con, "marts", "contact_scores")
-    wanted = ["model_id", "contact_id", "stage", "is_excluded"]
-    wanted += [m.score_column for m in field_map if m.score_column != LIFECYCLE_COLUMN]
-    wanted += [c for c in OUTBOX_COLUMNS if c not in IDENTITY_COLUMNS and c != LIFECYCLE_COLUMN]
-    columns = [c for c in dict.fromkeys(wanted) if c in available]
-    select = [f"scores.{sql_ident(c)}" for c in columns]
-    contact_columns = set(_columns(con, "marts", "contacts"))
-    join = ""
-    if "contact_id" in contact_columns:
-        join = "left join marts.contacts as contacts on scores.contact_id = contacts.contact_id"
-    for name in IDENTITY_COLUMNS:
-        if join and name in contact_columns:
-            select.append(f"cast(contacts.{sql_ident(name)} as varchar) as {sql_ident(name)}")
-        else:
-            select.append(f"cast(null as varchar) as {sql_ident(name)}")
-    cursor = con.execute(
-        f"select {', '.join(select)} from marts.contact_scores as scores {join} "
-        "order by scores.contact_id, scores.model_id"
-    )
-    names = [d[0] for d in cursor.description]
-    while values_chunk := cursor.fetchmany(chunk):
-        for values in values_chunk:
-            row = dict(zip(names, values, strict=True))
-            row["model_id"] = clean(row["model_id"]).lower()
-            row["contact_id"] = str(row["contact_id"])
-            yield row
-
-
-# --- planning -------------------------------------------------------------------------------
-
-
-@dataclass
-class Plan:
-    target: str
-    items: list[ExportItem] = field(default_factory=list)
-    skipped: int = 0
-    unchanged: int = 0
-    settle: list[tuple[str, str]] = field(default_factory=list)
-    """(contact, model) rows back at their accepted values while the ledger says otherwise."""
-
-
-def record_identity(target: str, row: Mapping[str, Any]) -> tuple[str, str | None]:
-    """(key kind, key) a target matches the contact by: HubSpot id, else e-mail; Salesforce id."""
-    if target == HUBSPOT:
-        hubspot_id = clean(row.get("hubspot_id"))
-        if hubspot_id:
-            return "id", hubspot_id
-        email = clean(row.get("email"))
-        return "email", email or None
-    if target == SALESFORCE:
-        return "salesforce_id", clean(row.get("salesforce_id")) or None
-    return "file", None
-
-
-def plan_target(
-    target: str,
-    rows: Iterable[Mapping[str, Any]],
-    field_map: Sequence[FieldMapping],
-    ledger: Mapping[tuple[str, str], LedgerEntry],
-) -> Plan:
-    """The records whose values differ from what the target last accepted."""
-    plan = Plan(target)
-    by_model = fields_by_model(field_map, target)
-    items: dict[tuple[str, str], ExportItem] = {}
-    unchanged: set[str] = set()
-    skipped: set[str] = set()
-    for row in rows:
-        model_id, contact_id = row["model_id"], row["contact_id"]
-        if target == OUTBOX:
-            values: dict[str, Any] = outbox_values(row)
-            kind, key = "file", None
-            item_key = (contact_id, model_id)
-        else:
-            mappings = by_model.get(model_id)
-            if not mappings:
-                continue
-            values = mapped_values(row, mappings, target)
-            if not values:
-                continue
-            kind, key = record_identity(target, row)
-            if key is None:
-                skipped.add(contact_id)
-                continue
-            item_key = (contact_id, "")
-        fingerprint = values_hash(target, key, values)
-        entry = ledger.get((contact_id, model_id))
-        if entry is not None and entry.accepted_hash == fingerprint:
-            unchanged.add(contact_id if target != OUTBOX else f"{contact_id}\x1f{model_id}")
-            if entry.status != "sent":
-                plan.settle.append((contact_id, model_id))
-            continue
-        item = items.get(item_key)
-        if item is None:
-            item = items[item_key] = ExportItem(contact_id, key, kind)
-        item.parts.append(Part(model_id, values, fingerprint))
-    plan.items = list(items.values())
-    if target == OUTBOX:
-        plan.unchanged = len(unchanged)
-    else:
-        changed = {item.contact_id for item in plan.items}
-        plan.unchanged = len(unchanged - changed)
-        plan.skipped = len(skipped)
-    return plan
-
-
 def _preview(plan: Plan, limit: int) -> list[dict[str, Any]]:
     return [
         {
@@ -424,29 +299,30 @@ def _make_sender(
 def _export_outbox(
     con: duckdb.DuckDBPyConnection,
     outbox_dir: Path,
-    field_map: Sequence[FieldMapping],
+    source: ScoreSource,
     summary: ExportSummary,
     policy: ExportPolicy,
 ) -> None:
     """Write the changed rows to the file, then record them as sent (at least once)."""
     outbox = summary.outbox
-    ledger = read_ledger(con, OUTBOX)
-    plan = plan_target(OUTBOX, iter_score_rows(con, field_map), field_map, ledger)
-    outbox.changed, outbox.unchanged = len(plan.items), plan.unchanged
-    outbox.preview = [item.values for item in plan.items[: policy.preview_limit]]
     summary.outbox_path = outbox_dir / OUTBOX_FILE
-    if summary.dry_run:
-        return
-    summary.outbox_path = write_outbox(outbox_dir, (item.values for item in plan.items))
-    with transaction(con):
-        mark_pending(con, OUTBOX, _pending_rows(plan.items), _now(), accepted=True)
-        settle(con, OUTBOX, plan.settle, _now())
-    outbox.sent = len(plan.items)
+    with outbox_plan(con, source) as plan:
+        outbox.changed, outbox.unchanged = plan.changed, plan.unchanged
+        outbox.preview = plan.preview(con, policy.preview_limit)
+        if summary.dry_run:
+            return
+        summary.outbox_path = write_outbox(outbox_dir, plan.csv_lines(con))
+        with transaction(con):
+            if plan.changed:
+                mark_pending_from(con, OUTBOX, plan.ledger_rows_sql(), _now(), accepted=True)
+            settle_from(con, OUTBOX, plan.settle_sql(), _now())
+    outbox.sent = outbox.changed
 
 
 def _export_crm(
     con: duckdb.DuckDBPyConnection,
     target_summary: TargetSummary,
+    source: ScoreSource,
     field_map: Sequence[FieldMapping],
     *,
     dry_run: bool,
@@ -472,9 +348,7 @@ def _export_crm(
         if not fields_by_model(field_map, target):
             target_summary.note = target_summary.note or "no fields mapped"
             return
-        ledger = read_ledger(con, target)
-        plan = plan_target(target, iter_score_rows(con, field_map), field_map, ledger)
-        del ledger
+        plan = plan_crm(con, source, target, field_map)
         target_summary.changed = len(plan.items)
         target_summary.skipped = plan.skipped
         target_summary.unchanged = plan.unchanged
@@ -516,11 +390,13 @@ def run_crm_exports(
     if not dry_run:
         ensure_export_ledger(con)
     # The file first: it needs no network and is written every run.
-    _export_outbox(con, outbox_dir, field_map, summary, policy)
+    source = score_source(con)
+    _export_outbox(con, outbox_dir, source, summary, policy)
     for target_summary in (summary.hubspot, summary.salesforce):
         _export_crm(
             con,
             target_summary,
+            source,
             field_map,
             dry_run=dry_run,
             env=env,
@@ -537,7 +413,5 @@ __all__ = [
     "ExportSummary",
     "TargetSummary",
     "load_field_map",
-    "iter_score_rows",
-    "plan_target",
     "run_crm_exports",
 ]

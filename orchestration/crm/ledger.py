@@ -22,13 +22,6 @@ LEDGER_TABLE = "ops.export_ledger"
 _names = (f"_leadscore_crm_rows_{n}" for n in itertools.count())
 
 
-@dataclass(frozen=True, slots=True)
-class LedgerEntry:
-    status: str
-    values_hash: str | None
-    accepted_hash: str | None
-
-
 @dataclass(frozen=True)
 class PendingRow:
     contact_id: str
@@ -82,17 +75,6 @@ def ledger_exists(con: duckdb.DuckDBPyConnection) -> bool:
     )
 
 
-def read_ledger(con: duckdb.DuckDBPyConnection, target: str) -> dict[tuple[str, str], LedgerEntry]:
-    if not ledger_exists(con):
-        return {}
-    rows = con.execute(
-        f"select contact_id, model_id, status, values_hash, accepted_hash from {LEDGER_TABLE} "
-        "where target = ?",
-        [target],
-    ).fetchall()
-    return {(c, m): LedgerEntry(status, vh, ah) for c, m, status, vh, ah in rows}
-
-
 @contextlib.contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.begin()
@@ -122,11 +104,7 @@ def mark_pending(
     *,
     accepted: bool = False,
 ) -> None:
-    """Record what is about to be sent; `attempts` restarts when the values changed.
-
-    With `accepted` (the outbox: written before it is recorded), the rows are recorded as
-    sent in the same statement.
-    """
+    """mark_pending_from() for rows held in Python (the CRM targets' changed records)."""
     rows = list(rows)
     if not rows:
         return
@@ -140,41 +118,59 @@ def mark_pending(
         }
     )
     with _registered(con, table) as source:
-        con.execute(
-            f"""
-            insert into {LEDGER_TABLE} (
-                target, contact_id, model_id, record_key, status, values_hash, accepted_hash,
-                attempts, last_error, sent_values, created_at, sent_at, updated_at
-            )
-            select ?, contact_id, model_id, record_key, ?, values_hash,
-                case when ? then values_hash end, ?, null, sent_values, ?,
-                case when ? then ?::timestamp end, ?
-            from {source}
-            on conflict (target, contact_id, model_id) do update set
-                record_key = excluded.record_key,
-                status = excluded.status,
-                accepted_hash = coalesce(excluded.accepted_hash, export_ledger.accepted_hash),
-                attempts = case
-                    when export_ledger.values_hash = excluded.values_hash
-                    then export_ledger.attempts else 0 end + excluded.attempts,
-                last_error = case when ? then null else export_ledger.last_error end,
-                values_hash = excluded.values_hash,
-                sent_values = excluded.sent_values,
-                sent_at = coalesce(excluded.sent_at, export_ledger.sent_at),
-                updated_at = excluded.updated_at
-            """,
-            [
-                target,
-                "sent" if accepted else "pending",
-                accepted,
-                int(accepted),
-                now,
-                accepted,
-                now,
-                now,
-                accepted,
-            ],
+        mark_pending_from(con, target, source, now, accepted=accepted)
+
+
+def mark_pending_from(
+    con: duckdb.DuckDBPyConnection,
+    target: str,
+    source: str,
+    now: datetime,
+    *,
+    accepted: bool = False,
+) -> None:
+    """Record what is about to be sent; `attempts` restarts when the values changed.
+
+    `source` is a relation (table name or parenthesized query) with the columns
+    contact_id, model_id, record_key, values_hash and sent_values. With `accepted` (the
+    outbox: written before it is recorded), the rows are recorded as sent in the same
+    statement.
+    """
+    con.execute(
+        f"""
+        insert into {LEDGER_TABLE} (
+            target, contact_id, model_id, record_key, status, values_hash, accepted_hash,
+            attempts, last_error, sent_values, created_at, sent_at, updated_at
         )
+        select ?, contact_id, model_id, record_key, ?, values_hash,
+            case when ? then values_hash end, ?, null, sent_values, ?,
+            case when ? then ?::timestamp end, ?
+        from {source}
+        on conflict (target, contact_id, model_id) do update set
+            record_key = excluded.record_key,
+            status = excluded.status,
+            accepted_hash = coalesce(excluded.accepted_hash, export_ledger.accepted_hash),
+            attempts = case
+                when export_ledger.values_hash = excluded.values_hash
+                then export_ledger.attempts else 0 end + excluded.attempts,
+            last_error = case when ? then null else export_ledger.last_error end,
+            values_hash = excluded.values_hash,
+            sent_values = excluded.sent_values,
+            sent_at = coalesce(excluded.sent_at, export_ledger.sent_at),
+            updated_at = excluded.updated_at
+        """,
+        [
+            target,
+            "sent" if accepted else "pending",
+            accepted,
+            int(accepted),
+            now,
+            accepted,
+            now,
+            now,
+            accepted,
+        ],
+    )
 
 
 def record_outcomes(
@@ -220,7 +216,7 @@ def settle(
     keys: Iterable[tuple[str, str]],
     now: datetime,
 ) -> None:
-    """Rows whose values went back to what the target last accepted: nothing is owed."""
+    """settle_from() for (contact_id, model_id) keys held in Python."""
     keys = list(keys)
     if not keys:
         return
@@ -231,16 +227,24 @@ def settle(
         }
     )
     with _registered(con, table) as source:
-        con.execute(
-            f"""
-            update {LEDGER_TABLE} as ledger set
-                status = 'sent', values_hash = ledger.accepted_hash, last_error = null,
-                updated_at = ?
-            from {source} as settled
-            where ledger.target = ?
-                and ledger.contact_id = settled.contact_id
-                and ledger.model_id = settled.model_id
-                and ledger.accepted_hash is not null
-            """,
-            [now, target],
-        )
+        settle_from(con, target, source, now)
+
+
+def settle_from(con: duckdb.DuckDBPyConnection, target: str, source: str, now: datetime) -> None:
+    """Rows whose values went back to what the target last accepted: nothing is owed.
+
+    `source` is a relation with the columns contact_id and model_id.
+    """
+    con.execute(
+        f"""
+        update {LEDGER_TABLE} as ledger set
+            status = 'sent', values_hash = ledger.accepted_hash, last_error = null,
+            updated_at = ?
+        from {source} as settled
+        where ledger.target = ?
+            and ledger.contact_id = settled.contact_id
+            and ledger.model_id = settled.model_id
+            and ledger.accepted_hash is not null
+        """,
+        [now, target],
+    )

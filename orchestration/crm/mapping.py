@@ -1,6 +1,7 @@
 """What a CRM receives: the field map, value formats, lifecycle stages and change hashes.
 
-Everything here is pure (no database, no HTTP), so it is unit-tested directly.
+Everything here is pure (no database, no HTTP), so it is unit-tested directly. It is also the
+reference the set-based planner reproduces in SQL (sql_values.py): change both together.
 """
 
 from __future__ import annotations
@@ -277,6 +278,8 @@ def values_hash(target: str, record_key: str | None, values: Mapping[str, Any]) 
     """A stable fingerprint of what one record would receive (unhashed columns left out).
 
     The record key is part of it: a contact now matched to another CRM record is sent again.
+    sql_values.fingerprint_sql() computes the same text and hash in DuckDB, so the ledger
+    holds one definition whichever side computed it.
     """
     hashed = {name: value for name, value in values.items() if name not in UNHASHED_COLUMNS}
     text = json.dumps(

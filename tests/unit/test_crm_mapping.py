@@ -1,4 +1,7 @@
-"""CRM export, pure parts: field map, value formats, lifecycle stages, fingerprints, planning."""
+"""CRM export, pure parts: field map, value formats, lifecycle stages, fingerprints, summary.
+
+Planning (change detection in DuckDB) is tested in test_crm_planning.py.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from orchestration.crm.export import ExportSummary, TargetSummary, plan_target
-from orchestration.crm.ledger import LedgerEntry
+from orchestration.crm.export import ExportSummary, TargetSummary
 from orchestration.crm.mapping import (
     DEFAULT_FIELD_MAP,
     HUBSPOT,
@@ -218,71 +220,6 @@ def test_the_as_of_instant_alone_is_not_a_change():
     later = outbox_values(row(as_of=datetime(2026, 11, 2)))
     assert first != later
     assert values_hash(OUTBOX, None, first) == values_hash(OUTBOX, None, later)
-
-
-def _accepted(target, contact_row, field_map=SEED_MAP):
-    """The ledger entry of a row the target accepted as it is now."""
-    plan = plan_target(target, [contact_row], field_map, {})
-    (item,) = plan.items
-    return {
-        (item.contact_id, p.model_id): LedgerEntry("sent", p.values_hash, p.values_hash)
-        for p in item.parts
-    }
-
-
-def test_only_rows_whose_values_changed_are_planned():
-    rows = [row(contact_id="c1"), row(contact_id="c2", total_score=Decimal("7"))]
-    ledger = _accepted(HUBSPOT, rows[0])
-    plan = plan_target(HUBSPOT, rows, SEED_MAP, ledger)
-    assert [item.contact_id for item in plan.items] == ["c2"]
-    assert plan.unchanged == 1
-    changed = plan_target(
-        HUBSPOT, [row(contact_id="c1", total_score=Decimal("43"))], SEED_MAP, ledger
-    )
-    assert [item.contact_id for item in changed.items] == ["c1"]
-
-
-def test_a_failed_row_is_planned_again_until_accepted():
-    current = row()
-    ((key, entry),) = _accepted(HUBSPOT, current).items()
-    failed = {key: LedgerEntry("failed", entry.values_hash, None)}
-    assert len(plan_target(HUBSPOT, [current], SEED_MAP, failed).items) == 1
-    # Values back at what HubSpot accepted earlier: nothing is owed, the ledger is settled.
-    earlier = {key: LedgerEntry("failed", "something-newer", entry.values_hash)}
-    plan = plan_target(HUBSPOT, [current], SEED_MAP, earlier)
-    assert plan.items == [] and plan.settle == [key]
-
-
-def test_a_contact_merges_its_changed_models_only():
-    lead, cross_sell = row(), row(model_id="cross_sell", stage="lead")
-    ledger = _accepted(HUBSPOT, cross_sell)
-    plan = plan_target(HUBSPOT, [lead, cross_sell], SEED_MAP, ledger)
-    (item,) = plan.items
-    assert [p.model_id for p in item.parts] == ["lead"]
-    assert not any(name.startswith("leadscore_cross_sell") for name in item.values)
-
-
-def test_matching_hubspot_by_id_else_email_and_salesforce_by_id():
-    rows = [
-        row(contact_id="c1"),
-        row(contact_id="c2", hubspot_id=None, email=" b@example.com "),
-        row(contact_id="c3", hubspot_id=" ", email=None, salesforce_id=None),
-    ]
-    hubspot = plan_target(HUBSPOT, rows, SEED_MAP, {})
-    assert [(i.key_kind, i.record_key) for i in hubspot.items] == [
-        ("id", "101"),
-        ("email", "b@example.com"),
-    ]
-    assert hubspot.skipped == 1
-    salesforce = plan_target(SALESFORCE, rows, SEED_MAP, {})
-    assert [i.record_key for i in salesforce.items] == ["00Q000000000001AAA"] * 2
-    assert salesforce.skipped == 1
-
-
-def test_models_without_mapped_fields_are_not_sent_but_go_to_the_outbox():
-    rows = [row(model_id="challenger")]
-    assert plan_target(HUBSPOT, rows, SEED_MAP, {}).items == []
-    assert len(plan_target(OUTBOX, rows, SEED_MAP, {}).items) == 1
 
 
 def test_summary_describes_each_target_in_one_line():
