@@ -92,7 +92,7 @@ def test_options_set_the_duckdb_environment_of_the_pipeline():
 
 @pytest.mark.integration
 @pytest.mark.timeout(300)
-def test_a_tiny_benchmark_reports_the_three_measures(tmp_path):
+def test_a_tiny_benchmark_reports_the_four_measures(tmp_path):
     out = tmp_path / "out"
     report = bench.main(
         [
@@ -109,7 +109,7 @@ def test_a_tiny_benchmark_reports_the_three_measures(tmp_path):
         ]
     )
     measures = report["measures"]
-    assert set(measures) == {"floor", "full_run", "day2"}
+    assert set(measures) == {"floor", "full_run", "day2", "fixed_cost"}
     base = report["data"]["activity_rows"]
     assert base > 10_000
     for name, summary in measures.items():
@@ -118,6 +118,8 @@ def test_a_tiny_benchmark_reports_the_three_measures(tmp_path):
         assert summary["peak_rss"] > 0, name
     assert measures["floor"]["rows"] == measures["full_run"]["rows"] == base
     assert measures["day2"]["rows"] == base + report["data"]["day2_rows"]
+    assert 0 < measures["fixed_cost"]["rows"] <= bench.FIXED_COST_CONTACTS * 2
+    assert report["ratios"]["fixed_cost"] > 0
     assert report["ratios"]["full_run"] > 0 and report["ratios"]["day2"] > 0
     assert report["ratios"]["full_run"] == pytest.approx(
         measures["full_run"]["wall_s"] / measures["floor"]["wall_s"]
@@ -143,5 +145,5 @@ def test_a_tiny_benchmark_reports_the_three_measures(tmp_path):
     assert md.is_file() and js.is_file()
     assert json.loads(js.read_text())["ratios"] == report["ratios"]
     text = md.read_text()
-    for needle in ("(a) floor", "(b) full run", "(c) +1 % day", "Targets", "DuckDB"):
+    for needle in ("(a) floor", "(b) full run", "(c) +1 % day", "(d) fixed cost", "Targets"):
         assert needle in text
