@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -10,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .resources import dbt_executable
-from .settings import DBT_PROJECT_DIR, format_as_of
+from .settings import DBT_AS_OF_VARIABLE, DBT_PROJECT_DIR, format_as_of
 
 
 class ScratchBuildError(RuntimeError):
@@ -37,6 +36,7 @@ def build_scratch_copy(
     env = os.environ | {
         "LEADSCORE_BUILD_DB_PATH": str(copy),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        DBT_AS_OF_VARIABLE: format_as_of(as_of),
     }
     args = [
         dbt_executable(),
@@ -45,7 +45,6 @@ def build_scratch_copy(
         "--profiles-dir", str(DBT_PROJECT_DIR),
         "--target-path", str(workdir / "target"),
         "--log-path", str(workdir / "logs"),
-        "--vars", json.dumps({"as_of": format_as_of(as_of)}),
     ]  # fmt: skip
     if not reload_seeds:
         args += ["--exclude", "resource_type:seed"]

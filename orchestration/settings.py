@@ -51,6 +51,13 @@ SEEDS_DIR, DBT_PROJECT_DIR = _project_dirs()
 
 LANDING_ENTITIES = ("contacts", "activities", "deals", "sales_feedback")
 
+DEFAULT_DUCKDB_MEMORY_LIMIT = "4GB"
+"""DuckDB's own default (80 % of RAM) lets one run take the machine from the BI tools and the
+OS; past this much it spills to the temp directory instead (1M contacts x 50 activities fit)."""
+
+DBT_AS_OF_VARIABLE = "LEADSCORE_DBT_AS_OF"
+"""How the pipeline hands its resolved as-of instant to dbt (the `as_of()` macro reads it)."""
+
 
 class ConfigError(ValueError):
     """A setting (environment variable or CLI option) has an unusable value."""
@@ -93,7 +100,7 @@ class Settings:
 
     data_dir: Path
     duckdb_threads: int | None
-    duckdb_memory_limit: str | None
+    duckdb_memory_limit: str
     duckdb_temp_directory: Path
 
     @property
@@ -125,8 +132,7 @@ class Settings:
         config: dict[str, str | int] = {"temp_directory": str(self.duckdb_temp_directory)}
         if self.duckdb_threads:
             config["threads"] = self.duckdb_threads
-        if self.duckdb_memory_limit:
-            config["memory_limit"] = self.duckdb_memory_limit
+        config["memory_limit"] = self.duckdb_memory_limit
         return config
 
 
@@ -151,6 +157,7 @@ def load_settings(data_dir: str | Path | None = None) -> Settings:
     return Settings(
         data_dir=root,
         duckdb_threads=_positive_int("LEADSCORE_DUCKDB_THREADS"),
-        duckdb_memory_limit=os.environ.get("LEADSCORE_DUCKDB_MEMORY_LIMIT", "").strip() or None,
+        duckdb_memory_limit=os.environ.get("LEADSCORE_DUCKDB_MEMORY_LIMIT", "").strip()
+        or DEFAULT_DUCKDB_MEMORY_LIMIT,
         duckdb_temp_directory=Path(temp) if temp else root / "work" / "duckdb_tmp",
     )

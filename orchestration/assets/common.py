@@ -28,5 +28,5 @@ def connect_build_db(leadscore: LeadscoreResource) -> duckdb.DuckDBPyConnection:
     os.environ["LEADSCORE_BUILD_DB_PATH"] = str(settings.build_db_path)
     os.environ["LEADSCORE_DBT_DUCKDB_TEMP_DIR"] = str(settings.duckdb_temp_directory)
     os.environ["LEADSCORE_DBT_DUCKDB_THREADS"] = str(settings.duckdb_threads or os.cpu_count() or 2)
-    os.environ["LEADSCORE_DBT_DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit or "80%"
+    os.environ["LEADSCORE_DBT_DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit
     return duckdb.connect(str(settings.build_db_path), config=settings.duckdb_config())

@@ -54,6 +54,8 @@ import psutil
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from orchestration.settings import DEFAULT_DUCKDB_MEMORY_LIMIT
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = REPO_ROOT / "tests" / "bench" / "results"
 DEFAULT_AS_OF = "2026-11-01T00:00:00Z"
@@ -453,8 +455,9 @@ def floor_config(env: dict[str, str], temp_dir: Path) -> dict[str, Any]:
     }
     if env.get("LEADSCORE_DUCKDB_THREADS", "").strip():
         config["threads"] = int(env["LEADSCORE_DUCKDB_THREADS"])
-    if env.get("LEADSCORE_DUCKDB_MEMORY_LIMIT", "").strip():
-        config["memory_limit"] = env["LEADSCORE_DUCKDB_MEMORY_LIMIT"].strip()
+    config["memory_limit"] = (
+        env.get("LEADSCORE_DUCKDB_MEMORY_LIMIT", "").strip() or DEFAULT_DUCKDB_MEMORY_LIMIT
+    )
     return config
 
 

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import duckdb
 import pytest
 
-from orchestration.settings import ConfigError, format_as_of, load_settings, parse_as_of
+from orchestration.settings import (
+    DEFAULT_DUCKDB_MEMORY_LIMIT,
+    ConfigError,
+    format_as_of,
+    load_settings,
+    parse_as_of,
+)
 
 
 @pytest.mark.parametrize(
@@ -48,6 +55,22 @@ def test_settings_from_environment(monkeypatch, tmp_path):
         "threads": 2,
         "memory_limit": "4GB",
     }
+
+
+def test_duckdb_memory_is_bounded_by_default(monkeypatch, tmp_path):
+    monkeypatch.delenv("LEADSCORE_DUCKDB_MEMORY_LIMIT", raising=False)
+    monkeypatch.delenv("LEADSCORE_DUCKDB_THREADS", raising=False)
+    config = load_settings(tmp_path).duckdb_config()
+    assert config == {
+        "temp_directory": str(tmp_path / "work" / "duckdb_tmp"),
+        "memory_limit": DEFAULT_DUCKDB_MEMORY_LIMIT,
+    }
+    assert (
+        duckdb.connect(config=config)
+        .execute("select current_setting('memory_limit')")
+        .fetchone()[0]
+        == "3.7 GiB"
+    )  # 4 GB
 
 
 def test_bad_thread_count_is_a_clear_error(monkeypatch):
