@@ -6,9 +6,11 @@ from datetime import datetime
 
 import duckdb
 import pytest
+import yaml
 
 from orchestration.settings import (
     DEFAULT_DUCKDB_MEMORY_LIMIT,
+    SOURCE_DBT_PROJECT_DIR,
     ConfigError,
     format_as_of,
     load_settings,
@@ -77,3 +79,13 @@ def test_bad_thread_count_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("LEADSCORE_DUCKDB_THREADS", "many")
     with pytest.raises(ConfigError, match="LEADSCORE_DUCKDB_THREADS"):
         load_settings()
+
+
+def test_dbt_applies_the_duckdb_limits_once_per_database():
+    """Per-cursor `settings` would SET temp_directory on every dbt thread's cursor, which DuckDB
+    refuses once the first cursor has spilled ("Cannot switch temporary directory")."""
+    profile = yaml.safe_load((SOURCE_DBT_PROJECT_DIR / "profiles.yml").read_text())
+    output = profile["leadscore"]["outputs"]["build"]
+    assert "settings" not in output
+    assert set(output["config_options"]) >= {"temp_directory", "memory_limit", "threads"}
+    assert DEFAULT_DUCKDB_MEMORY_LIMIT in output["config_options"]["memory_limit"]

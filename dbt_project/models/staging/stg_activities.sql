@@ -47,7 +47,46 @@ renamed as (
 
 ),
 
-deduplicated as (
+-- De-duplication in two steps, so that the wide group-by (every column) only sees the few rows
+-- that may be copies: a row whose hash no other row has is distinct from every other row, and
+-- the rows sharing a hash (copies, or a rare collision) are grouped on every column.
+hashed as (
+
+    select
+        *,
+        hash(contact_id, activity_type, occurred_at, source_activity_id, target, value) as row_hash
+    from renamed
+
+),
+
+hash_counts as (
+
+    select
+        row_hash,
+        count(*) as copies,
+        min(first_seen_key) as first_seen_key
+    from hashed
+    group by row_hash
+
+),
+
+distinct_rows as (
+
+    select
+        hashed.contact_id,
+        hashed.activity_type,
+        hashed.occurred_at,
+        hashed.source_activity_id,
+        hashed.target,
+        hashed.value,
+        hashed.first_seen_key
+    from hash_counts
+    inner join hashed on hash_counts.first_seen_key = hashed.first_seen_key
+    where hash_counts.copies = 1
+
+),
+
+rows_sharing_a_hash as (
 
     select
         contact_id,
@@ -57,8 +96,17 @@ deduplicated as (
         target,
         value,
         min(first_seen_key) as first_seen_key
-    from renamed
+    from hashed
+    where row_hash in (select hash_counts.row_hash from hash_counts where hash_counts.copies > 1)
     group by all
+
+),
+
+deduplicated as (
+
+    select * from distinct_rows
+    union all
+    select * from rows_sharing_a_hash
 
 ),
 
