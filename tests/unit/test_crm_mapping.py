@@ -26,33 +26,10 @@ from orchestration.crm.mapping import (
     mapped_values,
     normalize_field_map,
     outbox_values,
-    read_field_map_csv,
     text_value,
     values_hash,
 )
-from orchestration.settings import SEEDS_DIR
-
-SEED_MAP = read_field_map_csv(SEEDS_DIR / "crm_field_map.csv")
-
-
-def row(**overrides):
-    base = {
-        "model_id": "lead",
-        "contact_id": "c1",
-        "total_score": Decimal("42.50"),
-        "fit_score": Decimal("20.00"),
-        "engagement_score": Decimal("22.50"),
-        "stage": "mql",
-        "total_band": "warm",
-        "top_reasons": "demo_request +50, 役職 +4",
-        "is_excluded": False,
-        "email": "a@example.com",
-        "hubspot_id": "101",
-        "salesforce_id": "00Q000000000001AAA",
-        "as_of": datetime(2026, 11, 1),
-    }
-    return {**base, **overrides}
-
+from tests.support.crm_rows import SEED_MAP, row
 
 # --- field map ------------------------------------------------------------------------------
 

@@ -21,14 +21,12 @@ from orchestration.crm.mapping import (
     OUTBOX,
     SALESFORCE,
     outbox_values,
-    read_field_map_csv,
     values_hash,
 )
 from orchestration.crm.planning import outbox_plan, plan_crm, score_source
 from orchestration.crm.transport import ExportPolicy
-from orchestration.settings import SEEDS_DIR
+from tests.support.crm_rows import SEED_MAP, row
 
-SEED_MAP = read_field_map_csv(SEEDS_DIR / "crm_field_map.csv")
 NOW = datetime(2026, 11, 1, 6, 0)
 SCORE_COLUMNS = {
     "model_id": "varchar",
@@ -43,25 +41,6 @@ SCORE_COLUMNS = {
     "as_of": "timestamp",
 }
 IDENTITIES = ("email", "hubspot_id", "salesforce_id")
-
-
-def row(**overrides):
-    base = {
-        "model_id": "lead",
-        "contact_id": "c1",
-        "total_score": Decimal("42.50"),
-        "fit_score": Decimal("20.00"),
-        "engagement_score": Decimal("22.50"),
-        "stage": "mql",
-        "total_band": "warm",
-        "top_reasons": "demo_request +50, 役職 +4",
-        "is_excluded": False,
-        "email": "a@example.com",
-        "hubspot_id": "101",
-        "salesforce_id": "00Q000000000001AAA",
-        "as_of": datetime(2026, 11, 1),
-    }
-    return {**base, **overrides}
 
 
 @pytest.fixture
