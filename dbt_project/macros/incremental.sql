@@ -17,7 +17,10 @@
 {#- A fingerprint of the loaded files of one landing entity (`entity` is a name from the model's
     own code, never seed data): it changes whenever a file of it is loaded or replaced. -#}
 {% macro landing_files_version(entity) -%}
-    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {#- No loader tables yet (e.g. compiled for the linter on an empty database): no files. -#}
+    {%- if not execute or load_relation(source('ops', 'loaded_files')) is none -%}
+        {{ return('') }}
+    {%- endif -%}
     {%- set query -%}
         select md5(coalesce(string_agg(cast(load_seq as varchar), ',' order by load_seq), ''))
         from {{ source('ops', 'loaded_files') }}

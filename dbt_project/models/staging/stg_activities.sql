@@ -97,7 +97,11 @@ rows_sharing_a_hash as (
         value,
         min(first_seen_key) as first_seen_key
     from hashed
-    where row_hash in (select hash_counts.row_hash from hash_counts where hash_counts.copies > 1)
+    where row_hash in (
+            select hash_counts.row_hash
+            from hash_counts
+            where hash_counts.copies > 1
+        )
     group by all
 
 ),
