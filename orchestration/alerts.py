@@ -4,42 +4,36 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import httpx
-from slack_sdk.webhook import WebhookClient
-from tenacity import (
-    RetryError,
-    retry,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential,
+
+from .config import ALERT_DESTINATION_VARIABLES, default_alert_destination, secrets
+from .delivery import (
+    DeliveryError,
+    HttpClient,
+    PermanentDeliveryError,
+    RetryPolicy,
+    Scrubber,
+    error_text,
 )
+from .delivery.ledger import OWED, PENDING, outcome_assignments
+from .sql_text import sql_literal
 
 log = logging.getLogger(__name__)
 
+ALERT_RETRY_POLICY = RetryPolicy(attempts=3, backoff_seconds=0.5, timeout_seconds=10.0)
+"""How hard one run tries one alert before leaving it for the next run."""
 
-class TransientDeliveryError(Exception):
-    """A delivery that may succeed when tried again (5xx, 429, timeout, connection error)."""
+SERVICE_NAMES = {"webhook": "webhook", "slack": "Slack"}
+"""The HTTP channels, by the name their messages use."""
 
-
-class PermanentDeliveryError(Exception):
-    """A delivery the receiver refused (4xx) or that is misconfigured (no URL)."""
-
-
-@dataclass(frozen=True)
-class DeliveryPolicy:
-    """How hard one run tries before leaving a delivery for the next run."""
-
-    attempts: int = 3
-    backoff_seconds: float = 0.5
-    timeout_seconds: float = 10.0
+SUPPRESSED = "suppressed"
+"""A first run's alert status: recorded as the baseline, never sent."""
 
 
 @dataclass
@@ -111,17 +105,19 @@ def _json_default(value: Any) -> Any:
 
 
 def record_new_alerts(
-    con: duckdb.DuckDBPyConnection, as_of: datetime, *, baseline: bool, env: Mapping[str, str]
+    con: duckdb.DuckDBPyConnection, as_of: datetime, *, baseline: bool
 ) -> tuple[int, int]:
     """Insert a ledger row for every routed stage change of `as_of` not yet recorded.
 
     The delivery key hashes model, contact, target stage, change time and route, so re-running
     the same change never adds a second row. On the first run of an installation (`baseline`)
     the rows are recorded as `suppressed`: alerting on every existing MQL would flood sales.
-    One set-based insert, whatever the number of changes. Returns (new, suppressed).
+    `destination` is the route's own; blank means the environment's, looked up when sending
+    (a Slack webhook URL is a secret: it is never stored). One set-based insert, whatever the
+    number of changes. Returns (new, suppressed).
     """
     ensure_alert_tables(con)
-    status = "suppressed" if baseline else "pending"
+    status = SUPPRESSED if baseline else PENDING
     inserted = con.execute(
         """
         insert into ops.alert_deliveries
@@ -136,10 +132,7 @@ def record_new_alerts(
                 scores.top_reasons,
                 changes.changed_at,
                 routes.channel,
-                coalesce(
-                    routes.destination,
-                    case routes.channel when 'webhook' then $webhook when 'slack' then $slack end
-                ) as destination,
+                routes.destination,
                 left(sha256(concat_ws(
                     chr(31), changes.model_id, changes.contact_id, changes.to_stage,
                     strftime(changes.changed_at, '%Y-%m-%dT%H:%M:%S.%f'), routes.channel,
@@ -174,38 +167,9 @@ def record_new_alerts(
         where alert_id not in (select alert_id from ops.alert_deliveries)
         order by model_id, contact_id, channel
         """,
-        {
-            "as_of": as_of,
-            "status": status,
-            "now": _now(),
-            "webhook": _default_destination("webhook", env),
-            "slack": _default_destination("slack", env),
-        },
+        {"as_of": as_of, "status": status, "now": _now()},
     ).fetchone()[0]
     return inserted, inserted if baseline else 0
-
-
-def _default_destination(channel: str, env: Mapping[str, str]) -> str | None:
-    if channel == "webhook":
-        return env.get("LEADSCORE_WEBHOOK_URL") or None
-    if channel == "slack":
-        return env.get("SLACK_WEBHOOK_URL") or None
-    return None
-
-
-def _transient(exc: BaseException) -> bool:
-    return isinstance(exc, TransientDeliveryError)
-
-
-def _post_webhook(url: str, payload: Mapping[str, Any], policy: DeliveryPolicy) -> None:
-    try:
-        response = httpx.post(url, json=payload, timeout=policy.timeout_seconds)
-    except (httpx.TimeoutException, httpx.TransportError) as exc:
-        raise TransientDeliveryError(f"{type(exc).__name__} posting to the webhook") from exc
-    if response.status_code == 429 or response.status_code >= 500:
-        raise TransientDeliveryError(f"webhook answered HTTP {response.status_code}")
-    if response.status_code >= 400:
-        raise PermanentDeliveryError(f"webhook refused the alert: HTTP {response.status_code}")
 
 
 def _slack_text(payload: Mapping[str, Any]) -> str:
@@ -217,53 +181,62 @@ def _slack_text(payload: Mapping[str, Any]) -> str:
     )
 
 
-def _post_slack(url: str, payload: Mapping[str, Any], policy: DeliveryPolicy) -> None:
-    client = WebhookClient(url, timeout=int(max(policy.timeout_seconds, 1)))
-    try:
-        response = client.send(text=_slack_text(payload))
-    except OSError as exc:  # timeouts and connection errors
-        raise TransientDeliveryError(f"{type(exc).__name__} posting to Slack") from exc
-    if response.status_code == 429 or response.status_code >= 500:
-        raise TransientDeliveryError(f"Slack answered HTTP {response.status_code}")
+def _post(client: HttpClient, channel: str, url: str, payload: Mapping[str, Any]) -> int:
+    """POST one alert (a Slack incoming webhook takes `{"text": ...}`); returns the requests made.
+
+    Raises DeliveryError, whose `tries` counts the requests, when it was not accepted.
+    """
+    body = {"text": _slack_text(payload)} if channel == "slack" else dict(payload)
+    response, tries = client.request("POST", url, body)
     if response.status_code >= 400:
-        raise PermanentDeliveryError(f"Slack refused the alert: HTTP {response.status_code}")
+        detail = error_text(response)
+        message = f"{client.service} refused the alert: HTTP {response.status_code}"
+        refused = PermanentDeliveryError(
+            client.scrub(f"{message}: {detail}" if detail else message), response.status_code
+        )
+        refused.tries = tries
+        raise refused
+    return tries
+
+
+class _Clients:
+    """One HTTP client per channel for the whole queue, opened on first use."""
+
+    def __init__(self, policy: RetryPolicy, scrub: Scrubber):
+        self.policy, self.scrub = policy, scrub
+        self._open: dict[str, HttpClient] = {}
+
+    def __call__(self, channel: str) -> HttpClient:
+        if channel not in self._open:
+            service = SERVICE_NAMES[channel]
+            self._open[channel] = HttpClient(service, self.policy, log, scrub=self.scrub)
+        return self._open[channel]
+
+    def close(self) -> None:
+        for client in self._open.values():
+            client.close()
 
 
 def _deliver_once(
     channel: str,
     destination: str | None,
     payload: Mapping[str, Any],
-    policy: DeliveryPolicy,
+    clients: _Clients,
     outbox_dir: Path,
     con: duckdb.DuckDBPyConnection,
-    tries: list[int],
-) -> None:
-    """Deliver one alert, retrying transient failures; `tries` counts the attempts made."""
+    env: Mapping[str, str] | None,
+) -> int:
+    """Deliver one alert, retrying transient failures; returns the requests made."""
     if channel == "log":
-        tries.append(1)
         _log_alert(con, payload, outbox_dir)
-        return
-    if not destination:
-        variable = "LEADSCORE_WEBHOOK_URL" if channel == "webhook" else "SLACK_WEBHOOK_URL"
+        return 1
+    if channel not in SERVICE_NAMES:
+        raise PermanentDeliveryError(f"unknown alert channel {channel!r}")
+    url = destination or default_alert_destination(channel, env)
+    if not url:
+        variable = ALERT_DESTINATION_VARIABLES[channel]
         raise PermanentDeliveryError(f"no destination: set it in alert_routes.csv or {variable}")
-    sender: Callable[[str, Mapping[str, Any], DeliveryPolicy], None] = (
-        _post_webhook if channel == "webhook" else _post_slack
-    )
-
-    def counted(*args: Any) -> None:
-        tries.append(1)
-        sender(*args)
-
-    attempt = retry(
-        retry=retry_if_exception(_transient),
-        stop=stop_after_attempt(policy.attempts),
-        wait=wait_exponential(multiplier=policy.backoff_seconds, max=30),
-        reraise=False,
-    )(counted)
-    try:
-        attempt(destination, payload, policy)
-    except RetryError as exc:
-        raise exc.last_attempt.exception() from None
+    return _post(clients(channel), channel, url, payload)
 
 
 def _log_alert(
@@ -295,42 +268,56 @@ def _log_alert(
 def deliver_pending(
     con: duckdb.DuckDBPyConnection,
     outbox_dir: Path,
-    policy: DeliveryPolicy | None = None,
+    policy: RetryPolicy | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> AlertSummary:
     """Deliver every pending or failed alert; each outcome is committed as soon as it is known.
 
     A delivery is marked `sent` only after the receiver accepted it; one that fails stays
     `failed` in the ledger and is tried again by the next run — never dropped, never duplicated.
     """
-    policy = policy or DeliveryPolicy()
     ensure_alert_tables(con)
     summary = AlertSummary()
+    owed = ", ".join(sql_literal(status) for status in OWED)
     queue = con.execute(
         "select alert_id, channel, destination, payload from ops.alert_deliveries "
-        "where status in ('pending', 'failed') order by created_at, alert_id"
+        f"where status in ({owed}) order by created_at, alert_id"
     ).fetchall()
     summary.pending_before = len(queue)
-    for key, channel, destination, payload_text in queue:
-        payload = json.loads(payload_text)
-        tries: list[int] = []
-        try:
-            _deliver_once(channel, destination, payload, policy, outbox_dir, con, tries)
-        except (TransientDeliveryError, PermanentDeliveryError) as exc:
-            summary.failed += 1
-            summary.errors.append(f"{key} ({channel}): {exc}")
-            con.execute(
-                "update ops.alert_deliveries set status = 'failed', attempts = attempts + ?, "
-                "last_error = ? where alert_id = ?",
-                [len(tries), str(exc), key],
-            )
-            log.warning("alert %s via %s not delivered: %s", key, channel, exc)
-            continue
-        summary.sent += 1
-        con.execute(
-            "update ops.alert_deliveries set status = 'sent', attempts = attempts + ?, "
-            "last_error = null, delivered_at = ? where alert_id = ?",
-            [len(tries), _now(), key],
+    # Webhook URLs can carry secrets too (a Slack incoming webhook's is one).
+    urls = [destination for _, _, destination, _ in queue]
+    scrub = Scrubber([*secrets(env), *urls])
+    clients = _Clients(policy or ALERT_RETRY_POLICY, scrub)
+    record = (
+        "update ops.alert_deliveries as ledger set "
+        + outcome_assignments(
+            ledger="ledger",
+            accepted="$accepted",
+            error="$error",
+            tries="$tries",
+            now="$now",
+            sent_at="delivered_at",
         )
+        + " where ledger.alert_id = $alert_id"
+    )
+    try:
+        for key, channel, destination, payload_text in queue:
+            payload = json.loads(payload_text)
+            try:
+                tries = _deliver_once(channel, destination, payload, clients, outbox_dir, con, env)
+            except DeliveryError as exc:
+                error = scrub(exc.describe())
+                summary.failed += 1
+                summary.errors.append(f"{key} ({channel}): {error}")
+                outcome = {"accepted": False, "error": error, "tries": exc.tries}
+                con.execute(record, {**outcome, "now": _now(), "alert_id": key})
+                log.warning("alert %s via %s not delivered: %s", key, channel, error)
+                continue
+            summary.sent += 1
+            outcome = {"accepted": True, "error": None, "tries": tries}
+            con.execute(record, {**outcome, "now": _now(), "alert_id": key})
+    finally:
+        clients.close()
     return summary
 
 
@@ -341,10 +328,10 @@ def run_alerts(
     *,
     baseline: bool,
     env: Mapping[str, str] | None = None,
-    policy: DeliveryPolicy | None = None,
+    policy: RetryPolicy | None = None,
 ) -> AlertSummary:
     """Record this run's routed stage changes, then deliver everything still owed."""
-    new, suppressed = record_new_alerts(con, as_of, baseline=baseline, env=env or os.environ)
-    summary = deliver_pending(con, outbox_dir, policy)
+    new, suppressed = record_new_alerts(con, as_of, baseline=baseline)
+    summary = deliver_pending(con, outbox_dir, policy, env)
     summary.new, summary.suppressed = new, suppressed
     return summary

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .settings import ConfigError, load_settings, parse_as_of
+from .config import ConfigError, format_as_of, load_settings, parse_as_of, resolve_as_of
 
 AS_OF_HELP = "Score as of this instant (ISO 8601, UTC if no zone); default LEADSCORE_AS_OF or now."
 
@@ -28,7 +28,26 @@ def _as_of(value: str | None):
         raise click.BadParameter(str(exc), param_hint="--as-of") from exc
 
 
-@click.group()
+def _run_as_of(value: str | None):
+    """`--as-of`, else LEADSCORE_AS_OF, else now: the one precedence (config.resolve_as_of)."""
+    flag = _as_of(value)
+    try:
+        return resolve_as_of(flag)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+class LeadscoreGroup(click.Group):
+    """Turns a bad setting anywhere below into a one-line error, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=LeadscoreGroup)
 @click.option(
     "--data-dir",
     envvar="LEADSCORE_DATA_DIR",
@@ -52,7 +71,7 @@ def main(ctx: click.Context, data_dir: str | None, verbose: bool) -> None:
 @click.pass_context
 def demo(ctx, contacts, activities_per_contact, seed, as_of, progress) -> None:
     """Write a realistic, deterministic demo data set to the landing folder."""
-    from .demo_data import generate_demo
+    from .demo import generate_demo
 
     settings = _settings(ctx.obj["data_dir"])
     counts = generate_demo(
@@ -60,7 +79,7 @@ def demo(ctx, contacts, activities_per_contact, seed, as_of, progress) -> None:
         contacts=contacts,
         activities_per_contact=activities_per_contact,
         seed=seed,
-        as_of=_as_of(as_of) or parse_as_of(None),
+        as_of=_run_as_of(as_of),
         progress=progress,
     )
     detail = ", ".join(f"{entity} {count:,}" for entity, count in counts.items())
@@ -77,10 +96,10 @@ def demo(ctx, contacts, activities_per_contact, seed, as_of, progress) -> None:
 @click.pass_context
 def run(ctx, as_of, accept_impact) -> None:
     """Run the whole pipeline: load, validate seeds, dbt build, guard, alerts, publish."""
-    from .pipeline import run_pipeline
+    from .defs.runner import run_pipeline
 
     settings = _settings(ctx.obj["data_dir"])
-    parsed = _as_of(as_of)
+    instant = _run_as_of(as_of)
     click.echo(f"running the refresh job (data: {settings.data_dir}) ...")
     verbose = ctx.obj["verbose"]
     log_path = settings.work_dir / "last_run.log"
@@ -95,7 +114,7 @@ def run(ctx, as_of, accept_impact) -> None:
             stack.enter_context(contextlib.redirect_stderr(log_file))
         summary = run_pipeline(
             settings,
-            as_of=parsed.isoformat() if parsed else None,
+            as_of=instant,
             log_level="INFO" if verbose else "CRITICAL",
             accept_impact=accept_impact,
             progress=True,
@@ -116,8 +135,8 @@ def run(ctx, as_of, accept_impact) -> None:
 )
 def validate(seeds_dir) -> None:
     """Check the seeds; print every problem as file:line: column: message."""
-    from .seed_validation import format_problems, validate_seeds
-    from .settings import SEEDS_DIR
+    from .config import SEEDS_DIR
+    from .rules import format_problems, validate_seeds
 
     problems = validate_seeds(Path(seeds_dir) if seeds_dir else SEEDS_DIR)
     if problems:
@@ -146,7 +165,7 @@ def top(ctx, model_id, limit) -> None:
 @main.command("dbt-parse")
 def dbt_parse() -> None:
     """Write the dbt manifest (dbt_project/target/manifest.json) that Dagster loads."""
-    from .dbt_project import ensure_manifest
+    from .dbt_cli import ensure_manifest
 
     path = ensure_manifest(force=True)
     click.echo(f"dbt manifest written to {path}")
@@ -171,7 +190,6 @@ def dbt_parse() -> None:
 def explain(ctx, contact_id, model_id, as_of, as_json) -> None:
     """Every rule of a model for one contact, matched or not, with points and evidence."""
     from .explain import ExplainError, explain_contact, open_build, render_explanation, to_json
-    from .settings import format_as_of
 
     settings = _settings(ctx.obj["data_dir"])
     parsed = _as_of(as_of)
@@ -206,9 +224,10 @@ def impact(ctx, as_of) -> None:
 
     import duckdb
 
+    from .config import max_stage_churn
     from .explain import ExplainError, build_as_of
-    from .guard import assess_impact, max_stage_churn
-    from .scratch import ScratchBuildError, build_scratch_copy
+    from .warehouse.guard import assess_impact
+    from .warehouse.scratch import ScratchBuildError, build_scratch_copy
 
     settings = _settings(ctx.obj["data_dir"])
     if not settings.warehouse_path.exists():

@@ -1,15 +1,51 @@
-"""The contract's fixed vocabularies and text rules, shared by the loader, validator and exports."""
+"""The contract's fixed vocabularies and text rules, shared by the loader, validator and exports.
+
+The trim rule's characters are declared once, as the dbt var `trim_codepoints` in
+dbt_project/dbt_project.yml: the dbt macro `clean_text` and this module both read it.
+"""
 
 from __future__ import annotations
 
-# Trimming removes spaces, tabs, CR/LF and the full-width space U+3000 (contract §3, "Text").
-TRIM_CHARS = " \t\r\n\u3000"
+from functools import cache
+
+import yaml
+
+from .config import SOURCE_DBT_PROJECT_DIR
+
+
+@cache
+def _trim_codepoints() -> tuple[int, ...]:
+    project = yaml.safe_load((SOURCE_DBT_PROJECT_DIR / "dbt_project.yml").read_text("utf-8"))
+    return tuple(int(point) for point in project["vars"]["trim_codepoints"])
+
+
+TRIM_CHARS = "".join(chr(point) for point in _trim_codepoints())
+"""Trimming removes spaces, tabs, CR/LF and the full-width space U+3000 (contract §3, "Text")."""
 
 FEEDBACK_KINDS = ("true_sql", "not_ready", "unqualified")
 DEAL_STATUSES = ("open", "won", "lost")
 ALERT_CHANNELS = ("webhook", "slack", "log")
+CRM_TARGETS = ("hubspot", "salesforce")
+EXCLUDED_STAGE = "excluded"
 
 
 def trim(value: object) -> str:
     """The contract's trim: '' for None, else the text without surrounding TRIM_CHARS."""
     return "" if value is None else str(value).strip(TRIM_CHARS)
+
+
+def trim_sql(expr: str) -> str:
+    """DuckDB SQL for the contract's trim of `expr` as text, with '' mapped to NULL.
+
+    trim() with a character set is several times slower than looking at the first and last
+    character, and most values need no trimming: only values that start or end with one of the
+    characters are trimmed (the dbt macro `clean_text` renders the same SQL from the same var).
+    """
+    text = f"cast({expr} as varchar)"
+    points = ", ".join(str(point) for point in _trim_codepoints())
+    characters = " || ".join(f"chr({point})" for point in _trim_codepoints())
+    return (
+        f"case when ord({text}) in ({points}) or ord({text}[-1]) in ({points}) "
+        f"then nullif(trim({text}, {characters}), '') "
+        f"else nullif({text}, '') end"
+    )

@@ -1,15 +1,19 @@
 {#- Text helpers: the contract trims spaces, tabs, CR/LF and U+3000 and compares case-insensitively. -#}
 
 {#- Most values need no trimming, and trim() with a character set is several times slower than
-    looking at the first and last character: trim only values that start or end with one. -#}
+    looking at the first and last character: trim only values that start or end with one.
+    The characters are the var `trim_codepoints` (dbt_project.yml), which the Python loader
+    reads too (orchestration/vocabulary.py renders this same SQL). -#}
 {% macro clean_text(expr) -%}
     {%- set text = 'cast(' ~ expr ~ ' as varchar)' -%}
-    {#- A superset test (any control character or space): trim() removes only the five. -#}
+    {%- set points = var('trim_codepoints') | join(', ') -%}
+    {%- set characters = [] -%}
+    {%- for point in var('trim_codepoints') -%}
+        {%- do characters.append('chr(' ~ point ~ ')') -%}
+    {%- endfor -%}
     case
-        when
-            ord({{ text }}) <= 32 or ord({{ text }}) = 12288
-            or ord({{ text }}[-1]) <= 32 or ord({{ text }}[-1]) = 12288
-            then nullif(trim({{ text }}, ' ' || chr(9) || chr(10) || chr(13) || chr(12288)), '')
+        when ord({{ text }}) in ({{ points }}) or ord({{ text }}[-1]) in ({{ points }})
+            then nullif(trim({{ text }}, {{ characters | join(' || ') }}), '')
         else nullif({{ text }}, '')
     end
 {%- endmacro %}

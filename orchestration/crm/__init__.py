@@ -5,11 +5,13 @@ batch, so nothing is lost or sent twice; tokens come from the environment and ar
 logged or stored. See docs/crm.md.
 """
 
+from ..config import CrmConfigError
+from .common import CrmError
 from .export import ExportSummary, TargetSummary, run_crm_exports
 from .hubspot import setup_hubspot_properties
 from .ledger import LEDGER_TABLE, ensure_export_ledger
 from .outbox import OUTBOX_FILE
-from .transport import CrmConfigError, CrmError, ExportPolicy, policy_from_env
+from .policy import ExportPolicy, policy_from_env
 
 __all__ = [
     "LEDGER_TABLE",

@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..delivery import DeliveryError, HttpClient
+
+
+class CrmError(Exception):
+    """A CRM export or setup failed; the message is already scrubbed of secrets."""
+
 
 @dataclass(frozen=True)
 class Part:
@@ -68,11 +74,16 @@ class TargetAborted(Exception):
         super().__init__(message)
         self.tries = tries
 
+    @classmethod
+    def after(cls, error: DeliveryError) -> TargetAborted:
+        """A delivery that failed for good (retries used up, request impossible)."""
+        return cls(error.describe(), max(error.tries, 1))
+
 
 class Sender(Protocol):
     target: str
     batch_size: int
-    transport: Any
+    client: HttpClient
 
     def batch_group(self, item: ExportItem) -> str: ...
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,9 +20,11 @@ from typing import Any
 
 import duckdb
 
+from ..config import SEEDS_DIR, CrmConfigError, hubspot_config, salesforce_config, secrets
+from ..delivery import Scrubber
 from .batching import batches
-from .common import BatchRejected, ExportItem, ItemOutcome, Sender, TargetAborted
-from .hubspot import HubSpotSender, hubspot_config
+from .common import BatchRejected, CrmError, ExportItem, ItemOutcome, Sender, TargetAborted
+from .hubspot import HubSpotSender
 from .ledger import (
     LEDGER_TABLE,
     OutcomeRow,
@@ -44,11 +45,12 @@ from .mapping import (
     FieldMapping,
     fields_by_model,
     normalize_field_map,
+    read_field_map_csv,
 )
 from .outbox import OUTBOX_FILE, write_outbox
 from .planning import Plan, ScoreSource, outbox_plan, plan_crm, score_source
-from .salesforce import SalesforceSender, salesforce_config
-from .transport import CrmConfigError, CrmError, ExportPolicy, Scrubber, policy_from_env
+from .policy import ExportPolicy, policy_from_env
+from .salesforce import SalesforceSender
 
 LOGGER_NAME = "orchestration.crm"
 
@@ -172,9 +174,6 @@ def load_field_map(
             dict(zip(names, row, strict=True)) for row in cursor.fetchall()
         )
     else:
-        from ..settings import SEEDS_DIR
-        from .mapping import read_field_map_csv
-
         mappings = read_field_map_csv(SEEDS_DIR / "crm_field_map.csv")
     if not mappings:
         log.info("crm_field_map has no rows: using the default fields (contract §6)")
@@ -287,13 +286,17 @@ def _send_plan(
 
 
 def _make_sender(
-    target: str, env: Mapping[str, str], policy: ExportPolicy, log: logging.Logger
+    target: str,
+    env: Mapping[str, str] | None,
+    policy: ExportPolicy,
+    log: logging.Logger,
+    scrub: Scrubber,
 ) -> Sender | None:
     if target == HUBSPOT:
         config = hubspot_config(env)
-        return HubSpotSender(config, policy, log) if config else None
+        return HubSpotSender(config, policy, log, scrub) if config else None
     config_sf = salesforce_config(env)
-    return SalesforceSender(config_sf, policy, log) if config_sf else None
+    return SalesforceSender(config_sf, policy, log, scrub) if config_sf else None
 
 
 def _export_outbox(
@@ -326,14 +329,14 @@ def _export_crm(
     field_map: Sequence[FieldMapping],
     *,
     dry_run: bool,
-    env: Mapping[str, str],
+    env: Mapping[str, str] | None,
     policy: ExportPolicy,
     log: logging.Logger,
     scrub: Scrubber,
 ) -> None:
     target = target_summary.target
     try:
-        sender = _make_sender(target, env, policy, log)
+        sender = _make_sender(target, env, policy, log, scrub)
     except CrmConfigError as exc:
         sender = None
         target_summary.note = f"not configured: {scrub(exc)}"
@@ -357,7 +360,7 @@ def _export_crm(
             _send_plan(con, sender, plan, target_summary, policy, log)
     finally:
         if sender is not None:
-            target_summary.requests = sender.transport.requests
+            target_summary.requests = sender.client.requests
             sender.close()
 
 
@@ -379,10 +382,9 @@ def run_crm_exports(
     written or recorded: the summary's counts and previews show what would be.
     A target that fails (token refused, service down) does not stop the others.
     """
-    env = os.environ if env is None else env
     log = log or logging.getLogger(LOGGER_NAME)
     policy = policy or policy_from_env(env)
-    scrub = Scrubber([env.get("HUBSPOT_ACCESS_TOKEN"), env.get("SALESFORCE_ACCESS_TOKEN")])
+    scrub = Scrubber(secrets(env))
     summary = ExportSummary(dry_run=dry_run)
     field_map = load_field_map(con, log)
     if not _columns(con, "marts", "contact_scores"):

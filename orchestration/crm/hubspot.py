@@ -3,36 +3,28 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from ..config import SEEDS_DIR, CrmConfigError, EnvVar, HubSpotConfig, hubspot_config
+from ..contracts import model_column_types
+from ..delivery import DeliveryError, HttpClient, Scrubber, error_text
 from .common import (
     ACCEPTED,
     BatchRejected,
     BatchResult,
+    CrmError,
     ExportItem,
     ItemOutcome,
     TargetAborted,
     truncate,
 )
-from .mapping import HUBSPOT, LIFECYCLE_COLUMN, FieldMapping
-from .transport import (
-    CrmConfigError,
-    CrmError,
-    ExportPolicy,
-    Scrubber,
-    TransientHttpError,
-    Transport,
-    check_base_url,
-    check_token,
-    error_text,
-)
+from .mapping import DEFAULT_FIELD_MAP, HUBSPOT, LIFECYCLE_COLUMN, FieldMapping, read_field_map_csv
+from .policy import ExportPolicy, policy_from_env
+from .sql_values import value_kind
 
-DEFAULT_BASE_URL = "https://api.hubapi.com"
 BATCH_UPDATE_PATH = "/crm/v3/objects/contacts/batch/update"
 PROPERTIES_PATH = "/crm/v3/properties/contacts"
 GROUPS_PATH = "/crm/v3/properties/contacts/groups"
@@ -44,21 +36,14 @@ BUILT_IN_LIFECYCLE = "lifecyclestage"
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class HubSpotConfig:
-    base_url: str
-    token: str
-
-
-def hubspot_config(env: Mapping[str, str]) -> HubSpotConfig | None:
-    """From HUBSPOT_ACCESS_TOKEN (required) and HUBSPOT_BASE_URL; None when not configured."""
-    token = (env.get("HUBSPOT_ACCESS_TOKEN") or "").strip()
-    if not token:
-        return None
-    base = (env.get("HUBSPOT_BASE_URL") or "").strip() or DEFAULT_BASE_URL
-    return HubSpotConfig(
-        base_url=check_base_url("HUBSPOT_BASE_URL", base),
-        token=check_token("HUBSPOT_ACCESS_TOKEN", token),
+def hubspot_client(
+    config: HubSpotConfig,
+    policy: ExportPolicy,
+    logger: logging.Logger,
+    scrub: Scrubber | None = None,
+) -> HttpClient:
+    return HttpClient(
+        "HubSpot", policy, logger, base_url=config.base_url, token=config.token, scrub=scrub
     )
 
 
@@ -120,12 +105,18 @@ class HubSpotSender:
 
     target = HUBSPOT
 
-    def __init__(self, config: HubSpotConfig, policy: ExportPolicy, logger: logging.Logger):
+    def __init__(
+        self,
+        config: HubSpotConfig,
+        policy: ExportPolicy,
+        logger: logging.Logger,
+        scrub: Scrubber | None = None,
+    ):
         self.batch_size = max(1, min(policy.hubspot_batch_size, MAX_BATCH))
-        self.transport = Transport("HubSpot", config.base_url, config.token, policy, logger)
+        self.client = hubspot_client(config, policy, logger, scrub)
 
     def close(self) -> None:
-        self.transport.close()
+        self.client.close()
 
     def batch_key(self, item: ExportItem) -> object:
         # The two kinds go to separate batches (the issue: "a separate batch" for e-mails).
@@ -142,19 +133,17 @@ class HubSpotSender:
                 entry["idProperty"] = "email"
             inputs.append(entry)
         try:
-            response, tries = self.transport.request("POST", BATCH_UPDATE_PATH, {"inputs": inputs})
-        except TransientHttpError as exc:
-            raise TargetAborted(f"{exc} (gave up after {exc.tries} attempts)", exc.tries) from None
-        except CrmError as exc:
-            raise TargetAborted(str(exc), 1) from None
+            response, tries = self.client.request("POST", BATCH_UPDATE_PATH, {"inputs": inputs})
+        except DeliveryError as exc:
+            raise TargetAborted.after(exc) from None
         status = response.status_code
         if status in (401, 403):
-            raise TargetAborted(_auth_message(response, self.transport.scrub), tries)
+            raise TargetAborted(_auth_message(response, self.client.scrub), tries)
         if status == 204:
             return BatchResult([ACCEPTED] * len(batch), tries)
         if status not in (200, 207):
             raise BatchRejected(
-                self.transport.scrub(
+                self.client.scrub(
                     f"HubSpot refused the batch (HTTP {status}): {error_text(response)}"
                 ),
                 tries,
@@ -165,7 +154,7 @@ class HubSpotSender:
             body = {}
         keys = [str(item.record_key) for item in batch]
         outcomes = [
-            ItemOutcome(o.accepted, self.transport.scrub(o.error) if o.error else None)
+            ItemOutcome(o.accepted, self.client.scrub(o.error) if o.error else None)
             for o in batch_outcomes(keys, status, body)
         ]
         return BatchResult(outcomes, tries)
@@ -173,7 +162,7 @@ class HubSpotSender:
 
 def _auth_message(response: httpx.Response, scrub: Scrubber, *, setup: bool = False) -> str:
     if response.status_code == 401:
-        hint = "check HUBSPOT_ACCESS_TOKEN (a private app's access token)"
+        hint = f"check {EnvVar.HUBSPOT_ACCESS_TOKEN} (a private app's access token)"
     else:
         scope = "crm.schemas.contacts.write" if setup else "crm.objects.contacts.write"
         hint = f"the private app may lack the scope {scope}"
@@ -184,23 +173,14 @@ def _auth_message(response: httpx.Response, scrub: Scrubber, *, setup: bool = Fa
 
 # --- setup: custom contact properties -------------------------------------------------------
 
-_NUMBER_COLUMNS = frozenset(
-    {
-        "fit_score",
-        "engagement_raw",
-        "decay_points",
-        "engagement_score",
-        "feedback_points",
-        "total_score",
-        "stage_rank",
-    }
-)
-_DATETIME_COLUMNS = frozenset({"as_of", "last_activity_at"})
 _LONG_TEXT_COLUMNS = frozenset({"top_reasons", "stage_reason", "exclusion_reason"})
 
 
 def property_definition(mapping: FieldMapping) -> dict[str, Any]:
-    """The HubSpot property (type, fieldType, group, label) for one mapped score column."""
+    """The HubSpot property (type, fieldType, group, label) for one mapped score column.
+
+    The type follows the column's `data_type` in marts/contact_scores.yml.
+    """
     column = mapping.score_column
     definition: dict[str, Any] = {
         "name": mapping.crm_field,
@@ -210,11 +190,12 @@ def property_definition(mapping: FieldMapping) -> dict[str, Any]:
         ),
         "groupName": PROPERTY_GROUP,
     }
-    if column in _NUMBER_COLUMNS:
+    kind = value_kind(model_column_types("contact_scores").get(column, ""))
+    if kind in ("int", "decimal", "float"):
         definition.update(type="number", fieldType="number")
-    elif column in _DATETIME_COLUMNS:
+    elif kind in ("timestamp", "timestamptz"):
         definition.update(type="datetime", fieldType="date")
-    elif column == "is_excluded":
+    elif kind == "bool":
         definition.update(
             type="bool",
             fieldType="booleancheckbox",
@@ -247,25 +228,25 @@ def _json_results(response: httpx.Response, what: str, scrub: Scrubber) -> list[
     return [r for r in results if isinstance(r, dict)]
 
 
-def _request(transport: Transport, method: str, path: str, body: Any = None) -> httpx.Response:
+def _request(client: HttpClient, method: str, path: str, body: Any = None) -> httpx.Response:
     try:
-        response, _ = transport.request(method, path, body)
-    except TransientHttpError as exc:
-        raise CrmError(f"{exc} (gave up after {exc.tries} attempts)") from None
+        response, _ = client.request(method, path, body)
+    except DeliveryError as exc:
+        raise CrmError(exc.describe()) from None
     return response
 
 
-def _create(transport: Transport, path: str, body: dict[str, Any], what: str) -> bool:
+def _create(client: HttpClient, path: str, body: dict[str, Any], what: str) -> bool:
     """POST one definition; True when created, False when it already existed (409)."""
-    response = _request(transport, "POST", path, body)
+    response = _request(client, "POST", path, body)
     if response.status_code in (200, 201):
         return True
     if response.status_code == 409:
         return False
     if response.status_code in (401, 403):
-        raise CrmError(_auth_message(response, transport.scrub, setup=True))
+        raise CrmError(_auth_message(response, client.scrub, setup=True))
     raise CrmError(
-        transport.scrub(
+        client.scrub(
             f"HubSpot refused to create {what} (HTTP {response.status_code}): "
             f"{error_text(response)}"
         )
@@ -295,23 +276,23 @@ def setup_properties(
             continue
         wanted.setdefault(mapping.crm_field.lower(), mapping)
     created: list[str] = []
-    with Transport("HubSpot", config.base_url, config.token, policy, logger) as transport:
-        response = _request(transport, "GET", PROPERTIES_PATH)
+    with hubspot_client(config, policy, logger) as client:
+        response = _request(client, "GET", PROPERTIES_PATH)
         existing = {
             str(p.get("name", "")).lower()
-            for p in _json_results(response, "contact properties", transport.scrub)
+            for p in _json_results(response, "contact properties", client.scrub)
         }
         missing = [m for name, m in wanted.items() if name not in existing]
         if not missing:
             return created
-        response = _request(transport, "GET", GROUPS_PATH)
+        response = _request(client, "GET", GROUPS_PATH)
         groups = {
             str(g.get("name", "")).lower()
-            for g in _json_results(response, "property groups", transport.scrub)
+            for g in _json_results(response, "property groups", client.scrub)
         }
         if PROPERTY_GROUP not in groups:
             _create(
-                transport,
+                client,
                 GROUPS_PATH,
                 {"name": PROPERTY_GROUP, "label": PROPERTY_GROUP_LABEL, "displayOrder": -1},
                 f"the property group {PROPERTY_GROUP}",
@@ -319,7 +300,7 @@ def setup_properties(
             logger.info("HubSpot property group %s created", PROPERTY_GROUP)
         for mapping in missing:
             definition = property_definition(mapping)
-            if _create(transport, PROPERTIES_PATH, definition, f"property {mapping.crm_field}"):
+            if _create(client, PROPERTIES_PATH, definition, f"property {mapping.crm_field}"):
                 created.append(mapping.crm_field)
                 logger.info("HubSpot contact property %s created", mapping.crm_field)
     return created
@@ -337,14 +318,9 @@ def setup_hubspot_properties(
     Reads HUBSPOT_ACCESS_TOKEN / HUBSPOT_BASE_URL from `env` (default the environment) and the
     field map from seeds/crm_field_map.csv unless given. Existing properties are left alone.
     """
-    from ..settings import SEEDS_DIR
-    from .mapping import DEFAULT_FIELD_MAP, read_field_map_csv
-    from .transport import policy_from_env
-
-    env = os.environ if env is None else env
     config = hubspot_config(env)
     if config is None:
-        raise CrmConfigError("HUBSPOT_ACCESS_TOKEN is not set")
+        raise CrmConfigError(f"{EnvVar.HUBSPOT_ACCESS_TOKEN} is not set")
     if field_map is None:
         field_map = read_field_map_csv(SEEDS_DIR / "crm_field_map.csv") or list(DEFAULT_FIELD_MAP)
     return setup_properties(config, field_map, policy or policy_from_env(env), log)

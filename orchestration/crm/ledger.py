@@ -3,7 +3,8 @@
 One row per (target, contact_id, model_id). `accepted_hash` is the fingerprint of the values
 the target last accepted; a row is sent again only when its current fingerprint differs.
 `status` is `pending` (changed, not yet accepted), `sent` (accepted) or `failed` (refused or
-not delivered: tried again next run). Outcomes are committed batch by batch.
+not delivered: tried again next run), by the rule of delivery/ledger.py. Outcomes are committed
+batch by batch.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from datetime import datetime
 
 import duckdb
 import pyarrow as pa
+
+from ..delivery.ledger import PENDING, SENT, outcome_assignments
 
 LEDGER_TABLE = "ops.export_ledger"
 
@@ -161,7 +164,7 @@ def mark_pending_from(
         """,
         [
             target,
-            "sent" if accepted else "pending",
+            SENT if accepted else PENDING,
             accepted,
             int(accepted),
             now,
@@ -191,22 +194,27 @@ def record_outcomes(
         }
     )
     with _registered(con, table) as source:
+        assignments = outcome_assignments(
+            ledger="ledger",
+            accepted="outcome.accepted",
+            error="outcome.error",
+            tries="outcome.tries",
+            now="$now",
+            sent_at="sent_at",
+        )
         con.execute(
             f"""
             update {LEDGER_TABLE} as ledger set
-                status = case when outcome.accepted then 'sent' else 'failed' end,
+                {assignments},
                 accepted_hash = case
                     when outcome.accepted then outcome.values_hash else ledger.accepted_hash end,
-                attempts = ledger.attempts + outcome.tries,
-                last_error = case when outcome.accepted then null else outcome.error end,
-                sent_at = case when outcome.accepted then ? else ledger.sent_at end,
-                updated_at = ?
+                updated_at = $now
             from {source} as outcome
-            where ledger.target = ?
+            where ledger.target = $target
                 and ledger.contact_id = outcome.contact_id
                 and ledger.model_id = outcome.model_id
             """,
-            [now, now, target],
+            {"now": now, "target": target},
         )
 
 
@@ -238,13 +246,13 @@ def settle_from(con: duckdb.DuckDBPyConnection, target: str, source: str, now: d
     con.execute(
         f"""
         update {LEDGER_TABLE} as ledger set
-            status = 'sent', values_hash = ledger.accepted_hash, last_error = null,
-            updated_at = ?
+            status = $sent, values_hash = ledger.accepted_hash, last_error = null,
+            updated_at = $now
         from {source} as settled
-        where ledger.target = ?
+        where ledger.target = $target
             and ledger.contact_id = settled.contact_id
             and ledger.model_id = settled.model_id
             and ledger.accepted_hash is not null
         """,
-        [now, target],
+        {"sent": SENT, "now": now, "target": target},
     )

@@ -17,18 +17,14 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from ..vocabulary import trim
+from ..vocabulary import CRM_TARGETS, EXCLUDED_STAGE, trim
 
-HUBSPOT = "hubspot"
-SALESFORCE = "salesforce"
+HUBSPOT, SALESFORCE = CRM_TARGETS
 OUTBOX = "outbox"
-TARGETS = (OUTBOX, HUBSPOT, SALESFORCE)
-CRM_TARGETS = (HUBSPOT, SALESFORCE)
+"""Not a CRM: the file every run writes (outbox/crm_updates.csv), tracked like a target."""
 
 LIFECYCLE_COLUMN = "lifecycle_stage"
 """The pseudo score column that writes the CRM's lifecycle stage (mapped from our `stage`)."""
-
-EXCLUDED_STAGE = "excluded"
 
 LIFECYCLE_VALUES: dict[str, dict[str, str]] = {
     # HubSpot's internal values of the default `lifecyclestage` property.

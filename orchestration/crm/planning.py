@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from ..delivery.ledger import SENT
 from ..sql_text import sql_ident, sql_literal
 from .common import ExportItem, Part
 from .ledger import LEDGER_TABLE, ledger_exists
@@ -162,7 +163,8 @@ def outbox_plan(con: duckdb.DuckDBPyConnection, source: ScoreSource) -> Iterator
             compared as (
                 select f.*, ledger.status,
                     ledger.accepted_hash is distinct from f.fingerprint as changed,
-                    ledger.accepted_hash = f.fingerprint and ledger.status <> 'sent' as settle
+                    ledger.accepted_hash = f.fingerprint
+                        and ledger.status <> {sql_literal(SENT)} as settle
                 from fingerprinted as f
                 left join {_ledger_sql(con, OUTBOX)} as ledger
                     on ledger.contact_id = f.contact_id and ledger.model_id = f.model_id
@@ -311,7 +313,7 @@ def plan_crm(
         ).fetchall()
         plan.settle = con.execute(
             f"select contact_id, model_id from {table} "
-            "where not skipped and not changed and status <> 'sent' order by ord"
+            f"where not skipped and not changed and status <> {sql_literal(SENT)} order by ord"
         ).fetchall()
         plan.items = _changed_items(con, table, target, by_model, columns)
     return plan

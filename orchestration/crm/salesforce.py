@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from ..config import EnvVar, SalesforceConfig
+from ..delivery import DeliveryError, HttpClient, Scrubber, error_text
 from .common import (
     ACCEPTED,
     BatchRejected,
@@ -18,60 +17,9 @@ from .common import (
     truncate,
 )
 from .mapping import SALESFORCE
-from .transport import (
-    CrmConfigError,
-    CrmError,
-    ExportPolicy,
-    TransientHttpError,
-    Transport,
-    check_base_url,
-    check_token,
-    error_text,
-)
+from .policy import ExportPolicy
 
-DEFAULT_API_VERSION = "v61.0"
-DEFAULT_SOBJECT = "Lead"
 MAX_BATCH = 200
-_SOBJECT = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-_VERSION = re.compile(r"v\d+\.\d+")
-
-
-@dataclass(frozen=True)
-class SalesforceConfig:
-    instance_url: str
-    token: str
-    sobject: str = DEFAULT_SOBJECT
-    api_version: str = DEFAULT_API_VERSION
-
-    @property
-    def collections_path(self) -> str:
-        return f"/services/data/{self.api_version}/composite/sobjects"
-
-
-def salesforce_config(env: Mapping[str, str]) -> SalesforceConfig | None:
-    """From SALESFORCE_INSTANCE_URL + SALESFORCE_ACCESS_TOKEN (both required; None when neither
-    is set), SALESFORCE_SOBJECT (Lead or Contact, default Lead), SALESFORCE_API_VERSION."""
-    instance = (env.get("SALESFORCE_INSTANCE_URL") or "").strip()
-    token = (env.get("SALESFORCE_ACCESS_TOKEN") or "").strip()
-    if not instance and not token:
-        return None
-    if not instance or not token:
-        missing = "SALESFORCE_INSTANCE_URL" if not instance else "SALESFORCE_ACCESS_TOKEN"
-        raise CrmConfigError(f"Salesforce export needs {missing} as well")
-    sobject = (env.get("SALESFORCE_SOBJECT") or "").strip() or DEFAULT_SOBJECT
-    if not _SOBJECT.fullmatch(sobject):
-        raise CrmConfigError(f"SALESFORCE_SOBJECT={sobject!r} is not an sObject name")
-    version = (env.get("SALESFORCE_API_VERSION") or "").strip() or DEFAULT_API_VERSION
-    if not version.startswith("v"):
-        version = f"v{version}"
-    if not _VERSION.fullmatch(version):
-        raise CrmConfigError(f"SALESFORCE_API_VERSION={version!r} is not like v61.0")
-    return SalesforceConfig(
-        instance_url=check_base_url("SALESFORCE_INSTANCE_URL", instance),
-        token=check_token("SALESFORCE_ACCESS_TOKEN", token),
-        sobject=sobject,
-        api_version=version,
-    )
 
 
 def _errors_text(errors: Any) -> str:
@@ -111,13 +59,26 @@ class SalesforceSender:
 
     target = SALESFORCE
 
-    def __init__(self, config: SalesforceConfig, policy: ExportPolicy, logger: logging.Logger):
+    def __init__(
+        self,
+        config: SalesforceConfig,
+        policy: ExportPolicy,
+        logger: logging.Logger,
+        scrub: Scrubber | None = None,
+    ):
         self.config = config
         self.batch_size = max(1, min(policy.salesforce_batch_size, MAX_BATCH))
-        self.transport = Transport("Salesforce", config.instance_url, config.token, policy, logger)
+        self.client = HttpClient(
+            "Salesforce",
+            policy,
+            logger,
+            base_url=config.instance_url,
+            token=config.token,
+            scrub=scrub,
+        )
 
     def close(self) -> None:
-        self.transport.close()
+        self.client.close()
 
     def batch_key(self, item: ExportItem) -> object:
         return item.record_key
@@ -135,20 +96,18 @@ class SalesforceSender:
                     record[name] = value
             records.append(record)
         try:
-            response, tries = self.transport.request(
+            response, tries = self.client.request(
                 "PATCH", self.config.collections_path, {"allOrNone": False, "records": records}
             )
-        except TransientHttpError as exc:
-            raise TargetAborted(f"{exc} (gave up after {exc.tries} attempts)", exc.tries) from None
-        except CrmError as exc:
-            raise TargetAborted(str(exc), 1) from None
+        except DeliveryError as exc:
+            raise TargetAborted.after(exc) from None
         status = response.status_code
-        scrub = self.transport.scrub
+        scrub = self.client.scrub
         if status == 401:
             raise TargetAborted(
                 scrub(
                     f"Salesforce refused the session (HTTP 401): {error_text(response)}; "
-                    "check SALESFORCE_ACCESS_TOKEN and SALESFORCE_INSTANCE_URL"
+                    f"check {EnvVar.SALESFORCE_ACCESS_TOKEN} and {EnvVar.SALESFORCE_INSTANCE_URL}"
                 ),
                 tries,
             )

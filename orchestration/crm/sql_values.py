@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from functools import cache
 
 from ..sql_text import sql_ident, sql_literal
-from ..vocabulary import TRIM_CHARS
+from ..vocabulary import EXCLUDED_STAGE, TRIM_CHARS
 from .mapping import (
-    EXCLUDED_STAGE,
     IDENTITY_COLUMNS,
     LIFECYCLE_COLUMN,
     LIFECYCLE_VALUES,
@@ -51,8 +50,9 @@ class Column:
 NULL_COLUMN = Column("cast(null as varchar)", "NULL")
 
 
-def _kind(data_type: str) -> str:
-    """How Python would see the values: the branch of text_value / json_value they take."""
+def value_kind(data_type: str) -> str:
+    """How Python would see a DuckDB type's values: the branch of text_value / json_value."""
+    data_type = data_type.strip().upper()
     if data_type in _INTEGER_TYPES:
         return "int"
     decimal = re.fullmatch(r"DECIMAL\(\d+,\s*(\d+)\)", data_type)
@@ -97,7 +97,7 @@ def _plain_double(value: str) -> str:
 
 def text_sql(column: Column) -> str:
     """text_value() of the column's values, as varchar; null where text_value gives ''."""
-    kind, value = _kind(column.type), column.sql
+    kind, value = value_kind(column.type), column.sql
     if kind == "null":
         return "cast(null as varchar)"
     if kind == "bool":
@@ -116,7 +116,7 @@ def text_sql(column: Column) -> str:
 
 def text_needs_quoting(column: Column) -> bool:
     """Whether the text may hold characters that JSON or CSV must escape (free text)."""
-    return _kind(column.type) in ("text", "other")
+    return value_kind(column.type) in ("text", "other")
 
 
 # --- JSON: json.dumps(..., ensure_ascii=False) ---------------------------------------------
@@ -180,7 +180,7 @@ def hashed(members: Mapping[str, str]) -> dict[str, str]:
 
 def json_value_sql(column: Column) -> str:
     """The JSON text of json_value() (what Salesforce receives); never null."""
-    kind, value = _kind(column.type), column.sql
+    kind, value = value_kind(column.type), column.sql
     if kind == "null":
         return "'null'"
     if kind == "bool":
@@ -245,7 +245,7 @@ class ScoreSource:
     def is_excluded_sql(self) -> str:
         """mapping._truthy(is_excluded), never null."""
         column = self.column("is_excluded")
-        kind, value = _kind(column.type), column.sql
+        kind, value = value_kind(column.type), column.sql
         if kind == "null":
             return "false"
         if kind == "bool":

@@ -54,7 +54,7 @@ import psutil
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from orchestration.settings import DEFAULT_DUCKDB_MEMORY_LIMIT
+from orchestration.config import DEFAULT_DUCKDB_MEMORY_LIMIT
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = REPO_ROOT / "tests" / "bench" / "results"

@@ -11,7 +11,7 @@ import sys
 import duckdb
 import pytest
 
-from orchestration.settings import DEFAULT_SEEDS_DIR
+from orchestration.config import DEFAULT_SEEDS_DIR
 
 pytestmark = pytest.mark.integration
 

@@ -117,7 +117,7 @@ def test_an_invalid_seed_fails_the_run_and_keeps_the_published_marts(
     data_dir, _ = demo_run
     import shutil
 
-    from orchestration import settings as settings_module
+    from orchestration import config as settings_module
 
     seeds = tmp_path / "seeds"
     shutil.copytree(settings_module.SEEDS_DIR, seeds)
@@ -125,7 +125,7 @@ def test_an_invalid_seed_fails_the_run_and_keeps_the_published_marts(
     rules.write_text(
         rules.read_text(encoding="utf-8") + "lead,broken_rule,fit,x,lots,once,,\n", encoding="utf-8"
     )
-    monkeypatch.setattr("orchestration.assets.dbt.SEEDS_DIR", seeds)
+    monkeypatch.setattr("orchestration.defs.assets.dbt.SEEDS_DIR", seeds)
     warehouse = data_dir / "warehouse" / "lead_scoring.duckdb"
     before = warehouse.read_bytes()
     result = CliRunner().invoke(main, ["--data-dir", str(data_dir), "run", "--as-of", AS_OF])
@@ -133,3 +133,44 @@ def test_an_invalid_seed_fails_the_run_and_keeps_the_published_marts(
     assert "seeds/scoring_rules.csv:" in result.output
     assert "points" in result.output
     assert warehouse.read_bytes() == before
+
+
+def test_leadscore_as_of_from_the_environment_is_the_scoring_instant(
+    demo_run, monkeypatch, tmp_path
+):
+    import shutil
+    from datetime import datetime
+
+    data_dir, _ = demo_run
+    fresh = tmp_path / "data"
+    shutil.copytree(data_dir / "landing", fresh / "landing")
+    monkeypatch.setenv("LEADSCORE_AS_OF", "2026-10-15T12:00:00Z")
+    # With DAGSTER_HOME set, the run is recorded where `dagster dev` shows its run history.
+    dagster_home = tmp_path / "dagster_home"
+    dagster_home.mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(dagster_home))
+    result = CliRunner().invoke(main, ["--data-dir", str(fresh), "run"])
+    assert result.exit_code == 0, result.output
+    assert "as of 2026-10-15 12:00:00" in result.output
+    instants = query(fresh, "select distinct as_of from marts.contact_scores")
+    assert instants == [(datetime(2026, 10, 15, 12),)]
+    from dagster import DagsterInstance
+
+    with DagsterInstance.get() as instance:
+        runs = instance.get_runs()
+    assert [run.job_name for run in runs] == ["refresh"]
+    assert runs[0].is_success
+
+
+def test_every_published_mart_column_is_described_for_bi_tools(demo_run):
+    data_dir, _ = demo_run
+    undescribed = query(
+        data_dir,
+        "select schema_name || '.' || table_name || '.' || column_name from duckdb_columns() "
+        "where schema_name = 'marts' and coalesce(comment, '') = ''",
+    )
+    assert undescribed == []
+    tables = query(data_dir, "select count(*) from duckdb_tables() where schema_name = 'marts'")[0][
+        0
+    ]
+    assert tables >= 5

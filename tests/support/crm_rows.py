@@ -6,8 +6,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from orchestration.config import SEEDS_DIR
 from orchestration.crm.mapping import read_field_map_csv
-from orchestration.settings import SEEDS_DIR
 
 SEED_MAP = read_field_map_csv(SEEDS_DIR / "crm_field_map.csv")
 

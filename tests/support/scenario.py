@@ -14,10 +14,10 @@ from typing import Any
 
 import duckdb
 
+from orchestration.config import EnvVar, format_as_of, mirror_dbt_project, parse_as_of
+from orchestration.dbt_cli import dbt_executable
 from orchestration.ingest import ingest_landing
-from orchestration.resources import dbt_executable
-from orchestration.seed_validation import SEED_COLUMNS
-from orchestration.settings import mirror_dbt_project
+from orchestration.rules import SEED_COLUMNS
 
 
 def write_csv(path: Path, columns: Iterable[str], rows: Iterable[Mapping[str, Any]]) -> Path:
@@ -110,10 +110,11 @@ class Scenario:
         with duckdb.connect(str(self.db_path)) as con:
             ingest_landing(con, self.landing_dir)
         env = os.environ | {
-            "LEADSCORE_BUILD_DB_PATH": str(self.db_path),
+            EnvVar.DBT_BUILD_DB_PATH: str(self.db_path),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            # as-of through the environment: a changed --vars would force a full re-parse.
-            "LEADSCORE_AS_OF": as_of,
+            # as-of through the environment, as the pipeline hands it to dbt: a changed --vars
+            # would force a full re-parse.
+            EnvVar.DBT_AS_OF: format_as_of(parse_as_of(as_of)),
         }
         args = [
             dbt_executable(),

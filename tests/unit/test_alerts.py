@@ -8,11 +8,12 @@ from datetime import datetime
 import duckdb
 import pytest
 
-from orchestration.alerts import DeliveryPolicy, run_alerts
+from orchestration.alerts import run_alerts
+from orchestration.delivery import RetryPolicy
 from tests.support.webhook_receiver import Receiver
 
 AS_OF = datetime(2026, 11, 1)
-FAST = DeliveryPolicy(attempts=3, backoff_seconds=0.01, timeout_seconds=2)
+FAST = RetryPolicy(attempts=3, backoff_seconds=0.01, timeout_seconds=2)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import shutil
 from click.testing import CliRunner
 
 from orchestration.cli import main
-from orchestration.settings import SEEDS_DIR
+from orchestration.config import SEEDS_DIR
 
 
 def test_validate_accepts_the_shipped_seeds():

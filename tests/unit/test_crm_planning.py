@@ -24,7 +24,7 @@ from orchestration.crm.mapping import (
     values_hash,
 )
 from orchestration.crm.planning import outbox_plan, plan_crm, score_source
-from orchestration.crm.transport import ExportPolicy
+from orchestration.crm.policy import ExportPolicy
 from tests.support.crm_rows import SEED_MAP, row
 
 NOW = datetime(2026, 11, 1, 6, 0)

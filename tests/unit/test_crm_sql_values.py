@@ -18,6 +18,7 @@ from decimal import Decimal
 import duckdb
 import pytest
 
+from orchestration.config import SEEDS_DIR
 from orchestration.crm.ledger import ensure_export_ledger
 from orchestration.crm.mapping import (
     HUBSPOT,
@@ -38,7 +39,6 @@ from orchestration.crm.mapping import (
 from orchestration.crm.outbox import write_outbox
 from orchestration.crm.planning import outbox_plan, plan_crm, record_identity, score_source
 from orchestration.crm.sql_values import Column, ScoreSource, json_value_sql, text_sql
-from orchestration.settings import SEEDS_DIR
 
 FIELD_MAP = read_field_map_csv(SEEDS_DIR / "crm_field_map.csv") + [
     # More column types than the shipped map sends, to both CRMs.

@@ -7,24 +7,20 @@ from email.utils import format_datetime
 
 import pytest
 
+from orchestration.config import (
+    DEFAULT_HUBSPOT_BASE_URL,
+    CrmConfigError,
+    check_token,
+    hubspot_config,
+    salesforce_config,
+)
+from orchestration.crm import policy_from_env
 from orchestration.crm.batching import batches
 from orchestration.crm.common import ACCEPTED, ItemOutcome
-from orchestration.crm.hubspot import (
-    DEFAULT_BASE_URL,
-    batch_outcomes,
-    hubspot_config,
-    property_definition,
-)
+from orchestration.crm.hubspot import batch_outcomes, property_definition
 from orchestration.crm.mapping import FieldMapping
-from orchestration.crm.salesforce import collection_outcomes, salesforce_config
-from orchestration.crm.transport import (
-    REDACTED,
-    CrmConfigError,
-    Scrubber,
-    check_token,
-    parse_retry_after,
-    policy_from_env,
-)
+from orchestration.crm.salesforce import collection_outcomes
+from orchestration.delivery import REDACTED, Scrubber, parse_retry_after
 
 # --- batching -------------------------------------------------------------------------------
 
@@ -98,7 +94,7 @@ def test_a_bad_token_is_refused_without_quoting_it():
 def test_hubspot_configuration():
     assert hubspot_config({}) is None
     config = hubspot_config({"HUBSPOT_ACCESS_TOKEN": " t0ken "})
-    assert (config.base_url, config.token) == (DEFAULT_BASE_URL, "t0ken")
+    assert (config.base_url, config.token) == (DEFAULT_HUBSPOT_BASE_URL, "t0ken")
     sandbox = hubspot_config(
         {"HUBSPOT_ACCESS_TOKEN": "t", "HUBSPOT_BASE_URL": "http://127.0.0.1:8080/"}
     )

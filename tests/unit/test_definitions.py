@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dagster import AssetKey
 
-from orchestration.dbt_project import LeadscoreTranslator
-from orchestration.definitions import defs
+from orchestration.defs.definitions import defs
+from orchestration.defs.translator import LeadscoreTranslator
 
 
 def asset_graph():
@@ -69,6 +69,7 @@ def test_translator_names_sources_and_models():
     model = {
         "resource_type": "model",
         "name": "contact_scores",
+        "schema": "marts",
         "original_file_path": "models/marts/contact_scores.sql",
     }
     assert translator.get_asset_key(source) == AssetKey(["raw", "activities"])
@@ -79,3 +80,15 @@ def test_translator_names_sources_and_models():
 def test_steps_run_in_one_process_because_duckdb_has_one_writer():
     # Parallel ingest steps in separate processes fail on DuckDB's file lock (seen in dagster dev).
     assert defs.resolve_job_def("refresh").executor_def.name == "in_process"
+
+
+def test_the_dbt_start_up_shortcuts_still_match_dagster_dbt():
+    """LeadscoreDbtCliResource replaces two methods of the pinned dagster-dbt; if an upgrade
+    renames them, the shortcuts would silently stop applying (each costs seconds per run)."""
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.defs.resources import LeadscoreDbtCliResource
+
+    for name in ("_cli_version", "_initialize_dbt_core_adapter"):
+        assert hasattr(DbtCliResource, name)
+        assert name in vars(LeadscoreDbtCliResource)

@@ -1,4 +1,4 @@
-"""Unit tests for the deterministic demo data generator (orchestration.demo_data)."""
+"""Unit tests for the deterministic demo data generator (orchestration.demo)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration import demo_data
-from orchestration.demo_data import generate_demo
+from orchestration import demo
+from orchestration.demo import generate_demo
 
 AS_OF = datetime(2026, 11, 1, 9, 30, 0, 123456)
 N = 300
@@ -72,7 +72,7 @@ def landing(generated: tuple[Path, dict[str, int]]) -> Path:
 @pytest.fixture(scope="module")
 def db(landing: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    for entity in demo_data.ENTITIES:
+    for entity in demo.ENTITIES:
         con.execute(
             f"create view {entity} as select * "
             f"from read_parquet('{landing}/{entity}/demo_*.parquet')"
@@ -187,7 +187,7 @@ def test_chunk_size_does_not_change_output(tmp_path: Path) -> None:
 
 def test_module_chunk_constant_is_honoured(tmp_path: Path, monkeypatch) -> None:
     _generate(tmp_path / "ref")
-    monkeypatch.setattr(demo_data, "CHUNK_ROWS", 500)
+    monkeypatch.setattr(demo, "CHUNK_ROWS", 500)
     _generate(tmp_path / "small")
     assert _hashes(tmp_path / "ref") == _hashes(tmp_path / "small")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from orchestration.publish import publish_warehouse
+from orchestration.warehouse.publish import publish_warehouse
 
 
 def make_build(path, score):
@@ -55,3 +55,20 @@ def test_a_failed_publish_leaves_the_published_file_as_it_was(tmp_path):
         publish_warehouse(tmp_path / "missing" / "build.duckdb", warehouse)
     assert warehouse.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_table_and_column_descriptions_reach_the_published_file(tmp_path):
+    build, warehouse = tmp_path / "build.duckdb", tmp_path / "lead_scoring.duckdb"
+    make_build(build, 10)
+    with duckdb.connect(str(build)) as con:
+        con.execute("comment on table marts.contact_scores is 'One row per scored contact.'")
+        con.execute("comment on column marts.contact_scores.total_score is 'Fit + engagement.'")
+    publish_warehouse(build, warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute(
+            "select comment from duckdb_tables() where table_name = 'contact_scores'"
+        ).fetchone() == ("One row per scored contact.",)
+        assert con.execute(
+            "select column_name, comment from duckdb_columns() "
+            "where table_name = 'contact_scores' and comment is not null"
+        ).fetchall() == [("total_score", "Fit + engagement.")]

@@ -7,17 +7,18 @@ import os
 import pytest
 from dagster import RunRequest, SkipReason, build_sensor_context
 
-from orchestration import sensors
-from orchestration.guard import max_stage_churn
-from orchestration.schedules import DEFAULT_REFRESH_CRON, refresh_cron
-from orchestration.sensors import changed_entries, landing_snapshot, seeds_snapshot
+from orchestration.config import DEFAULT_REFRESH_CRON, max_stage_churn, refresh_cron
+from orchestration.defs import sensors
+from orchestration.defs.schedules import build_refresh_schedule
+from orchestration.defs.sensors import changed_entries, landing_snapshot, seeds_snapshot
 
 
 def test_refresh_cron_defaults_to_hourly_and_rejects_garbage():
     assert refresh_cron({}) == DEFAULT_REFRESH_CRON == "0 * * * *"
     assert refresh_cron({"LEADSCORE_REFRESH_CRON": "*/15 * * * *"}) == "*/15 * * * *"
+    assert build_refresh_schedule({}).cron_schedule == DEFAULT_REFRESH_CRON
     with pytest.raises(ValueError, match="LEADSCORE_REFRESH_CRON"):
-        refresh_cron({"LEADSCORE_REFRESH_CRON": "every hour"})
+        build_refresh_schedule({"LEADSCORE_REFRESH_CRON": "every hour"})
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.seed_validation import (
+from orchestration.rules import (
     SEED_COLUMNS,
     SeedProblem,
     format_problems,

@@ -107,7 +107,7 @@ feedback as (
 
 ),
 
-final as (
+contributions as (
 
     select * from rules
     union all
@@ -117,9 +117,15 @@ final as (
     union all
     select * from feedback
 
+),
+
+final as (
+
+    select
+        *,
+        {{ as_of() }} as as_of
+    from contributions
+
 )
 
-select
-    *,
-    {{ as_of() }} as as_of
-from final
+select * from final

@@ -1,0 +1,89 @@
+{{ config(unique_key='as_of') }}
+-- The threshold stage after the `sticky` policy, per as-of: the memory that `sticky` needs.
+-- Kept across runs (folder `state`, settings in dbt_project.yml; never rebuilt by --full-refresh):
+-- re-running one as-of replaces its rows.
+-- A contact keeps the higher stage of the latest earlier run scored under the same rule set.
+with
+
+stages as (
+
+    select * from {{ ref('int_threshold_stages') }}
+
+),
+
+models as (
+
+    select * from {{ ref('int_models') }}
+
+),
+
+rule_set as (
+
+    select rule_set_version from {{ ref('int_rule_set_version') }}
+
+),
+
+{% if is_incremental() %}
+previous as (
+
+    select
+        model_id,
+        contact_id,
+        sticky_stage,
+        sticky_rank,
+        as_of
+    from {{ this }}
+    where
+        as_of < {{ as_of() }}
+        and rule_set_version = (select rule_set_version from rule_set)
+        -- Only published runs count: a run refused by the rule-change guard leaves no memory.
+        and as_of in (select as_of from {{ source('ops', 'publish_log') }})
+    qualify row_number() over (partition by model_id, contact_id order by as_of desc) = 1
+
+),
+{% else %}
+    previous as (
+
+        select
+            cast(null as varchar) as model_id,
+            cast(null as varchar) as contact_id,
+            cast(null as varchar) as sticky_stage,
+            cast(null as integer) as sticky_rank,
+            cast(null as timestamp) as as_of
+        where false
+
+    ),
+{% endif %}
+
+final as (
+
+    select
+        {{ as_of() }} as as_of,
+        stages.model_id,
+        stages.contact_id,
+        (select rule_set.rule_set_version from rule_set) as rule_set_version,
+        stages.threshold_stage,
+        stages.threshold_rank,
+        stages.threshold_reason,
+        case
+            when models.stage_policy = 'sticky' and previous.sticky_rank > stages.threshold_rank
+                then previous.sticky_stage
+            else stages.threshold_stage
+        end as sticky_stage,
+        case
+            when models.stage_policy = 'sticky' and previous.sticky_rank > stages.threshold_rank
+                then previous.sticky_rank
+            else stages.threshold_rank
+        end as sticky_rank,
+        case
+            when models.stage_policy = 'sticky' and previous.sticky_rank > stages.threshold_rank
+                then previous.as_of
+        end as sticky_since_as_of
+    from stages
+    inner join models on stages.model_id = models.model_id
+    left join previous
+        on stages.model_id = previous.model_id and stages.contact_id = previous.contact_id
+
+)
+
+select * from final

@@ -1,0 +1,97 @@
+"""The dbt project as Dagster assets: seeds, staging, scoring and marts, with tests as checks."""
+
+# No `from __future__ import annotations` here: Dagster inspects the asset function's
+# `context` annotation at definition time and needs the real class, not a string.
+import json
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import duckdb
+from dagster import AssetExecutionContext, Failure, MetadataValue, Output
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from ...config import SEEDS_DIR
+from ...dbt_cli import ensure_manifest
+from ...rules import format_problems, validate_seeds
+from ...sql_text import sql_ident
+from ..resources import LeadscoreResource, dbt_project
+from ..translator import LeadscoreTranslator
+from .common import connect_build_db, run_as_of
+
+# Dagster reads the manifest when this module is imported: prepare it first (never depends on
+# the scoring instant, so LEADSCORE_AS_OF cannot break it).
+ensure_manifest()
+
+
+def _table_nodes(manifest: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
+    """unique_id -> (schema, table) of every node dbt materialises as a table (not views)."""
+    return {
+        unique_id: (node["schema"], node.get("alias") or node["name"])
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] in ("model", "seed")
+        and node.get("config", {}).get("materialized") != "view"
+    }
+
+
+def _with_counts(events: list, con: duckdb.DuckDBPyConnection) -> Iterator:
+    """The build's events, each table's Output carrying its row count (and stage counts).
+
+    Counted after `dbt build` ends: until then dbt's process holds DuckDB's only write lock.
+    """
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    tables = _table_nodes(manifest)
+    for event in events:
+        unique_id = event.metadata.get("unique_id") if isinstance(event, Output) else None
+        relation = tables.get(unique_id.value if unique_id is not None else None)
+        if relation is None:
+            yield event
+            continue
+        name = ".".join(sql_ident(part) for part in relation)
+        metadata: dict[str, Any] = {
+            "dagster/row_count": con.execute(f"select count(*) from {name}").fetchone()[0]
+        }
+        if relation == ("marts", "contact_scores"):
+            rows = con.execute(
+                "select model_id, stage, count(*) from marts.contact_scores "
+                "group by all order by model_id, max(stage_rank) desc, stage"
+            ).fetchall()
+            metadata["stage_counts"] = MetadataValue.md(
+                "| model | stage | contacts |\n|---|---|---:|\n"
+                + "\n".join(f"| {model} | {stage} | {count:,} |" for model, stage, count in rows)
+            )
+        yield event.with_metadata({**event.metadata, **metadata})
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    dagster_dbt_translator=LeadscoreTranslator(),
+)
+def leadscore_dbt_assets(
+    context: AssetExecutionContext, dbt: DbtCliResource, leadscore: LeadscoreResource
+):
+    """`dbt build` as of the run's instant, after the seeds pass validation."""
+    problems = validate_seeds(SEEDS_DIR)
+    if problems:
+        raise Failure(
+            description=f"{len(problems)} problem(s) in the seeds; nothing was built",
+            metadata={"problems": format_problems(problems)},
+        )
+    settings = leadscore.settings()
+    as_of = run_as_of(context, leadscore)
+    connect_build_db(leadscore).close()  # creates the database and its folders
+    context.log.info(f"scoring as of {as_of.isoformat(sep=' ')}")
+    # dagster-dbt hands dbt a copy of this process's environment: profiles.yml and the as_of()
+    # macro read the build location, DuckDB limits and instant from there.
+    os.environ.update(settings.dbt_environment(as_of))
+    # One target folder per data dir (not one per run): run_results.json there has the timings.
+    invocation = dbt.cli(["build"], context=context, target_path=settings.work_dir / "dbt_target")
+    events = []
+    try:
+        for event in invocation.stream():
+            events.append(event)
+    except Exception:
+        yield from events  # what dbt did before failing (tests as failed checks) stays visible
+        raise
+    with connect_build_db(leadscore) as con:
+        yield from _with_counts(events, con)

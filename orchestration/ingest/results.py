@@ -1,0 +1,66 @@
+"""What loading did: per-file results and the summary of one pass over the landing folder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class LandingFileError(Exception):
+    """A landing file that cannot be loaded at all (unreadable, or a required column missing)."""
+
+
+@dataclass
+class FileResult:
+    """What loading one landing file did."""
+
+    entity: str
+    path: str
+    status: str  # loaded | skipped | error
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    error: str | None = None
+
+
+@dataclass
+class IngestSummary:
+    """What one pass over the landing folder did."""
+
+    files: list[FileResult] = field(default_factory=list)
+
+    def _sum(self, attr: str, status: str | None = None) -> int:
+        return sum(getattr(f, attr) for f in self.files if status is None or f.status == status)
+
+    @property
+    def rows_read(self) -> int:
+        return self._sum("rows_read")
+
+    @property
+    def rows_loaded(self) -> int:
+        return self._sum("rows_loaded")
+
+    @property
+    def rows_quarantined(self) -> int:
+        return self._sum("rows_quarantined")
+
+    @property
+    def files_loaded(self) -> int:
+        return sum(1 for f in self.files if f.status == "loaded")
+
+    @property
+    def files_skipped(self) -> int:
+        return sum(1 for f in self.files if f.status == "skipped")
+
+    @property
+    def file_errors(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "error"]
+
+    def describe(self) -> str:
+        text = (
+            f"landing: {self.files_loaded} file(s) loaded, {self.files_skipped} unchanged, "
+            f"{len(self.file_errors)} failed; rows read {self.rows_read:,}, "
+            f"loaded {self.rows_loaded:,}, quarantined {self.rows_quarantined:,}"
+        )
+        for failed in self.file_errors:
+            text += f"\n  ! {failed.path}: {failed.error}"
+        return text

@@ -1,0 +1,84 @@
+"""Checks of where results go: alert routes and the CRM field map."""
+
+from __future__ import annotations
+
+import re
+
+from ..vocabulary import ALERT_CHANNELS, CRM_TARGETS
+from .checks import Models, SeedChecker, Stages
+from .csv_reading import SeedRow
+from .schema import crm_score_columns
+
+CRM_FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def check_alert_routes(check: SeedChecker, models: Models, stages: Stages) -> None:
+    seen: dict[tuple[str, str, str, str], SeedRow] = {}
+    for row in check.rows("alert_routes"):
+        model = check.model_ref(row, models)
+        check.stage_ref(row, "to_stage", model, stages, blank_ok=False)
+        channel = check.choice(row, "channel", ALERT_CHANNELS, blank_ok=True) or "log"
+        destination = row.text("destination")
+        if (
+            channel in ("webhook", "slack")
+            and destination
+            and not re.match(r"https?://", destination, re.IGNORECASE)
+        ):
+            check.report(
+                row,
+                "destination",
+                f"a {channel} destination must be an http(s) URL (blank = the environment's)",
+            )
+        key = (model or row.key("model_id"), row.key("to_stage"), channel, destination)
+        if key in seen:
+            check.report(
+                row,
+                "to_stage",
+                f"duplicate alert route (first on line {seen[key].line}); "
+                "it would send every alert twice",
+            )
+        else:
+            seen[key] = row
+
+
+def check_crm_field_map(check: SeedChecker, models: Models) -> None:
+    score_columns = crm_score_columns()
+    columns: dict[tuple[str, str, str], SeedRow] = {}
+    fields: dict[tuple[str, str], SeedRow] = {}
+    for row in check.rows("crm_field_map"):
+        model = check.model_ref(row, models)
+        model_key = model or row.key("model_id")
+        target = check.choice(row, "target", CRM_TARGETS)
+        score_column = check.choice(row, "score_column", score_columns)
+        crm_field = check.required(row, "crm_field")
+        if crm_field is not None and not CRM_FIELD_NAME.fullmatch(crm_field):
+            check.report(
+                row,
+                "crm_field",
+                f"{crm_field!r} is not a CRM field name (letters, digits and _)",
+            )
+        if target is None:
+            continue
+        if score_column is not None:
+            key = (model_key, target, score_column)
+            if key in columns:
+                check.report(
+                    row,
+                    "score_column",
+                    f"{score_column} is already mapped for model {row.text('model_id')!r} "
+                    f"and {target} on line {columns[key].line}",
+                )
+            else:
+                columns[key] = row
+        # A CRM field is one property of the contact whatever the model: one writer per target.
+        if crm_field is not None:
+            field_key = (target, crm_field.lower())
+            if field_key in fields:
+                check.report(
+                    row,
+                    "crm_field",
+                    f"{target} field {crm_field!r} is already written by line "
+                    f"{fields[field_key].line}",
+                )
+            else:
+                fields[field_key] = row

@@ -1,0 +1,1 @@
+"""The build database and the published warehouse: opening, kept state, guard, publish, scratch."""

@@ -1,0 +1,97 @@
+"""Publish the checked marts to the warehouse file in one atomic step (os.replace)."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from ..sql_text import sql_ident, sql_literal
+from .state import ensure_publish_log
+
+PUBLISHED_SCHEMAS = ("marts", "ops")
+
+
+def _copy_comments(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
+    """Carry the table and column descriptions (dbt's persist_docs) into the published copy,
+    where BI tools show them; `create table as` copies data, not comments."""
+    relation = f"published.{sql_ident(schema)}.{sql_ident(table)}"
+    (table_comment,) = con.execute(
+        "select comment from duckdb_tables() "
+        "where database_name = 'build' and schema_name = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()
+    if table_comment:
+        con.execute(f"comment on table {relation} is {sql_literal(table_comment)}")
+    for column, comment in con.execute(
+        "select column_name, comment from duckdb_columns() where database_name = 'build' "
+        "and schema_name = ? and table_name = ? and comment is not null and comment <> ''",
+        [schema, table],
+    ).fetchall():
+        con.execute(f"comment on column {relation}.{sql_ident(column)} is {sql_literal(comment)}")
+
+
+def publish_warehouse(
+    build_db: Path,
+    warehouse: Path,
+    as_of: datetime | None = None,
+    rule_set_version: str | None = None,
+) -> dict[str, int]:
+    """Copy every table of the published schemas into a new file, then swap it into place.
+
+    A reader holding the old file open keeps its snapshot; nobody ever sees a half-written
+    file, and a failure before the swap leaves the published file untouched. With `as_of`,
+    the build records the publish in ops.publish_log (published too): later runs compare
+    against, and remember stages from, published runs only.
+    Returns row counts per published table.
+    """
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    staging = warehouse.with_name(f".{warehouse.name}.{os.getpid()}.tmp")
+    staging.unlink(missing_ok=True)
+    counts: dict[str, int] = {}
+    logged = False
+    try:
+        with duckdb.connect() as con:
+            read_only = " (read_only)" if as_of is None else ""
+            con.execute(f"attach {sql_literal(str(build_db))} as build{read_only}")
+            con.execute("use build")
+            if as_of is not None:
+                ensure_publish_log(con)
+                con.execute(
+                    "insert into ops.publish_log values (?, ?, ?)",
+                    [as_of, rule_set_version, datetime.now(UTC).replace(tzinfo=None)],
+                )
+                logged = True
+            con.execute(f"attach {sql_literal(str(staging))} as published")
+            tables = con.execute(
+                "select schema_name, table_name from duckdb_tables() "
+                "where database_name = 'build' and schema_name in "
+                f"({', '.join(sql_literal(s) for s in PUBLISHED_SCHEMAS)}) "
+                "order by schema_name, table_name"
+            ).fetchall()
+            for schema in sorted({schema for schema, _ in tables}):
+                con.execute(f"create schema published.{sql_ident(schema)}")
+            for schema, table in tables:
+                source = f"{sql_ident(schema)}.{sql_ident(table)}"
+                con.execute(f"create table published.{source} as select * from {source}")
+                counts[f"{schema}.{table}"] = con.execute(
+                    f"select count(*) from published.{source}"
+                ).fetchone()[0]
+                _copy_comments(con, schema, table)
+            con.execute("checkpoint published")
+            con.execute("detach published")
+        os.replace(staging, warehouse)
+        logged = False  # published: the log row stays
+    finally:
+        if logged:
+            with duckdb.connect(str(build_db)) as con:
+                con.execute(
+                    "delete from ops.publish_log where as_of = ? and published_at = "
+                    "(select max(published_at) from ops.publish_log)",
+                    [as_of],
+                )
+        staging.unlink(missing_ok=True)
+        Path(f"{staging}.wal").unlink(missing_ok=True)
+    return counts
