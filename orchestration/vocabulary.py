@@ -22,11 +22,34 @@ def _trim_codepoints() -> tuple[int, ...]:
 TRIM_CHARS = "".join(chr(point) for point in _trim_codepoints())
 """Trimming removes spaces, tabs, CR/LF and the full-width space U+3000 (contract §3, "Text")."""
 
+SHIPPED_ACTIVITY_TYPES = (
+    "page_view",
+    "form_submission",
+    "email_sent",
+    "email_open",
+    "email_click",
+    "email_unsubscribe",
+    "email_bounce",
+    "content_download",
+    "webinar_registration",
+    "webinar_attended",
+    "event_attended",
+    "social_engagement",
+    "cta_click",
+    "login",
+    "feature_used",
+    "support_ticket",
+    "meeting_booked",
+)
+"""The activity types the product ships rules for (contract §1); any other type is allowed."""
+
 FEEDBACK_KINDS = ("true_sql", "not_ready", "unqualified")
 DEAL_STATUSES = ("open", "won", "lost")
 ALERT_CHANNELS = ("webhook", "slack", "log")
 CRM_TARGETS = ("hubspot", "salesforce")
 EXCLUDED_STAGE = "excluded"
+LIFECYCLE_COLUMN = "lifecycle_stage"
+"""The pseudo score column that writes the CRM's lifecycle stage (mapped from our `stage`)."""
 
 
 def trim(value: object) -> str:

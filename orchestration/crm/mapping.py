@@ -17,14 +17,12 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from ..vocabulary import CRM_TARGETS, EXCLUDED_STAGE, trim
+from ..vocabulary import CRM_TARGETS, EXCLUDED_STAGE, LIFECYCLE_COLUMN, trim
 
 HUBSPOT, SALESFORCE = CRM_TARGETS
 OUTBOX = "outbox"
 """Not a CRM: the file every run writes (outbox/crm_updates.csv), tracked like a target."""
 
-LIFECYCLE_COLUMN = "lifecycle_stage"
-"""The pseudo score column that writes the CRM's lifecycle stage (mapped from our `stage`)."""
 
 LIFECYCLE_VALUES: dict[str, dict[str, str]] = {
     # HubSpot's internal values of the default `lifecyclestage` property.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..vocabulary import SHIPPED_ACTIVITY_TYPES
+
 WINDOW_DAYS = 365.0  # activities spread over this many days before as_of
 
 COUNTRIES = [
@@ -222,26 +224,8 @@ OCCUPATIONS = [  # free-text answers by seniority
 ]
 
 
-# Activity types (the shipped vocabulary) and their indices.
-ACTIVITY_TYPES = [
-    "page_view",
-    "form_submission",
-    "email_sent",
-    "email_open",
-    "email_click",
-    "email_unsubscribe",
-    "email_bounce",
-    "content_download",
-    "webinar_registration",
-    "webinar_attended",
-    "event_attended",
-    "social_engagement",
-    "cta_click",
-    "login",
-    "feature_used",
-    "support_ticket",
-    "meeting_booked",
-]
+# Activity types: the shipped vocabulary, in the order their indices below follow.
+ACTIVITY_TYPES = list(SHIPPED_ACTIVITY_TYPES)
 (
     TYPE_PAGE_VIEW,
     TYPE_FORM_SUBMISSION,

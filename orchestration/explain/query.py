@@ -284,7 +284,6 @@ def _explain_model(con: duckdb.DuckDBPyConnection, contact_id: str, model_id: st
     decay = _decay(con, contact_id, model_id)
     feedback, other_feedback = _feedback(con, contact_id, model_id, mart_row["as_of"])
     caps = _caps(model, totals)
-    matched = {rule["rule_id"] for rule in rules if rule["matched"]}
     contribution_sum = (
         sum((rule["points"] for rule in rules), ZERO)
         + sum((item["points"] for item in decay), ZERO)
@@ -294,9 +293,7 @@ def _explain_model(con: duckdb.DuckDBPyConnection, contact_id: str, model_id: st
     rule_decay = sum(
         (rule["decay_points"] for rule in rules if rule["score_group"] == "engagement"), ZERO
     )
-    stage = stage_reasoning(
-        con, contact_id, model, totals, mart_row["as_of"], matched, feedback, evaluated
-    )
+    stage = stage_reasoning(con, contact_id, model, mart_row["as_of"], feedback, evaluated)
     explanation = {
         "contact_id": contact_id,
         "model_id": model_id,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 import duckdb
 
@@ -15,18 +14,17 @@ def stage_reasoning(
     con: duckdb.DuckDBPyConnection,
     contact_id: str,
     model: dict,
-    totals: dict,
     as_of: datetime,
-    matched_rules: set[str],
     feedback: dict | None,
     evaluated: dict[str, dict],
 ) -> dict:
     """Threshold -> sticky -> feedback max_stage -> feedback override -> exclusion, as built.
 
-    Each step is read from the model that computed it: int_threshold_stages (segment, stage
-    and reason), int_sticky_stages (the stage kept by the sticky policy), int_contact_feedback
-    (max_stage, stage_override, passed in as `feedback`) and int_contact_stages (final stage,
-    reason, exclusion).
+    Each step is read from the model that computed it: int_threshold_checks (every threshold
+    row and whether it holds), int_threshold_stages (segment, stage and reason),
+    int_sticky_stages (the stage kept by the sticky policy), int_contact_feedback (max_stage,
+    stage_override, passed in as `feedback`) and int_contact_stages (final stage, reason,
+    exclusion).
     """
     model_id = model["model_id"]
     keys = [model_id, contact_id]
@@ -61,7 +59,7 @@ def stage_reasoning(
         "threshold_stage": threshold["threshold_stage"],
         "threshold_rank": threshold["threshold_rank"],
         "threshold_reason": threshold["threshold_reason"],
-        "thresholds": _threshold_rows(con, model_id, threshold["segment"], totals, matched_rules),
+        "thresholds": _threshold_rows(con, model_id, contact_id),
         "sticky_stage": sticky["sticky_stage"] if sticky else None,
         "sticky_since_as_of": sticky["sticky_since_as_of"] if sticky else None,
         "feedback_max_stage": feedback["max_stage"] if feedback else None,
@@ -88,65 +86,29 @@ def _segment_value(
     return row["property_value"] if row else None
 
 
-# ---------------------------------------------------------------------------------------------
-# PYTHON REASONING, kept until dbt exposes it. int_threshold_stages evaluates every stage's
-# effective threshold row (CTEs `stage_rows` and `holding`) but keeps only the chosen stage, so
-# which rows were met is not in the build database. Reading it would need one more column on
-# int_threshold_stages: `threshold_rows`, a list of struct(stage, stage_rank, segment,
-# score_column, score, min_score, required_rule_id, required_rule_matched, holds), one per stage
-# (the `stage_rows` CTE left-joined to int_rule_matches, before `holding` filters it).
-# Until then this mirrors that SQL; the chosen stage itself is read, never derived from this.
-# ---------------------------------------------------------------------------------------------
-
-
-def _threshold_rows(
-    con: duckdb.DuckDBPyConnection,
-    model_id: str,
-    segment: str,
-    totals: dict,
-    matched_rules: set[str],
-) -> list[dict]:
-    """Each stage's effective threshold row (segment row, else `*`) and whether it holds."""
+def _threshold_rows(con: duckdb.DuckDBPyConnection, model_id: str, contact_id: str) -> list[dict]:
+    """Each stage's effective threshold row and whether it holds, as int_threshold_checks
+    decided it (the same rows int_threshold_stages chose the stage from)."""
     rows = fetch_rows(
         con,
         """
-        select * from staging.stg_score_thresholds
-        where model_id = ? and (segment = '*' or segment = ?)
-        order by stage_rank, stage, segment = '*'
+        select
+            stage,
+            stage_rank,
+            segment,
+            score_column as score,
+            score as score_value,
+            min_score,
+            required_rule_id,
+            required_rule_matched,
+            holds
+        from intermediate.int_threshold_checks
+        where model_id = ? and contact_id = ? and stage is not null
+        order by coalesce(stage_rank, 0), stage
         """,
-        [model_id, segment],
+        [model_id, contact_id],
     )
-    chosen: dict[str, dict] = {}
-    for row in rows:
-        chosen.setdefault(row["stage"], row)
-    result = []
-    for row in chosen.values():
-        column = row["score_column"]
-        score = totals[
-            {"fit": "fit_score", "engagement": "engagement_score"}.get(column, "total_score")
-        ]
-        minimum = row["min_score"]
-        required = row["required_rule_id"]
-        holds = (minimum is None or score >= Decimal(str(minimum))) and (
-            required is None or required in matched_rules
-        )
-        result.append(
-            {
-                "stage": row["stage"],
-                "stage_rank": row["stage_rank"],
-                "segment": row["segment"],
-                "score": column,
-                "score_value": score,
-                "min_score": seed_number(minimum),
-                "required_rule_id": required,
-                "required_rule_matched": (required in matched_rules) if required else None,
-                "holds": holds,
-            }
-        )
-    return sorted(result, key=lambda r: (r["stage_rank"] or 0, r["stage"]))
-
-
-# --------------------------------------------------------------------------------------------- #
+    return [row | {"min_score": seed_number(row["min_score"])} for row in rows]
 
 
 def _exclusions(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..contracts import model_columns
+from ..vocabulary import LIFECYCLE_COLUMN
 
 SEED_COLUMNS: dict[str, tuple[str, ...]] = {
     "scoring_models": (
@@ -110,8 +111,6 @@ DEFAULT_BASE_STAGE = "lead"
 `follow_score`, points_mode `once`, threshold segment `*` and score `total`, activity operator
 `any`, alert channel `log`."""
 
-LIFECYCLE_COLUMN = "lifecycle_stage"
-"""The pseudo score column that feeds a CRM's lifecycle stage (mapped from `stage`)."""
 
 _NOT_SCORES = frozenset({"model_id", "contact_id"})
 

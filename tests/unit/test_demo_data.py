@@ -13,30 +13,13 @@ import pytest
 
 from orchestration import demo
 from orchestration.demo import generate_demo
+from orchestration.vocabulary import SHIPPED_ACTIVITY_TYPES
 
 AS_OF = datetime(2026, 11, 1, 9, 30, 0, 123456)
 N = 300
 K = 25
 
-SHIPPED_TYPES = {
-    "page_view",
-    "form_submission",
-    "email_sent",
-    "email_open",
-    "email_click",
-    "email_unsubscribe",
-    "email_bounce",
-    "content_download",
-    "webinar_registration",
-    "webinar_attended",
-    "event_attended",
-    "social_engagement",
-    "cta_click",
-    "login",
-    "feature_used",
-    "support_ticket",
-    "meeting_booked",
-}
+SHIPPED_TYPES = set(SHIPPED_ACTIVITY_TYPES)
 
 
 def _generate(landing: Path, **kwargs) -> dict[str, int]:
