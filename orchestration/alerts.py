@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Mapping
@@ -12,22 +13,31 @@ from typing import Any
 
 import duckdb
 
-from .config import ALERT_DESTINATION_VARIABLES, default_alert_destination, secrets
+from .config import DEFAULT_DELIVERY_BUDGET_SECONDS, delivery_budget, secrets
 from .delivery import (
+    Budget,
+    BudgetExhausted,
     DeliveryError,
     HttpClient,
     PermanentDeliveryError,
     RetryPolicy,
     Scrubber,
     error_text,
+    url_secrets,
 )
+from .delivery.destinations import destination_url, redact_destinations, route_urls
 from .delivery.ledger import OWED, PENDING, outcome_assignments
 from .sql_text import sql_literal
 
 log = logging.getLogger(__name__)
 
-ALERT_RETRY_POLICY = RetryPolicy(attempts=3, backoff_seconds=0.5, timeout_seconds=10.0)
-"""How hard one run tries one alert before leaving it for the next run."""
+ALERT_RETRY_POLICY = RetryPolicy(
+    attempts=3,
+    backoff_seconds=0.5,
+    timeout_seconds=10.0,
+    budget_seconds=DEFAULT_DELIVERY_BUDGET_SECONDS,
+)
+"""How hard one run tries one alert, and all alerts, before leaving the rest for the next run."""
 
 SERVICE_NAMES = {"webhook": "webhook", "slack": "Slack"}
 """The HTTP channels, by the name their messages use."""
@@ -45,13 +55,24 @@ class AlertSummary:
     failed: int = 0
     suppressed: int = 0
     pending_before: int = 0
+    deferred: int = 0
+    """Not attempted: the delivery budget was used up first. Still owed, sent next run."""
+    budget: str = ""
+    """The budget that ran out (`delivery budget of 60 s`), when one did."""
     errors: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
         text = f"alerts: {self.new} new, {self.sent} sent, {self.failed} failed (retried next run)"
+        if self.deferred:
+            text += f", {self.deferred} left for the next run ({self.budget} used up)"
         if self.suppressed:
             text += f", {self.suppressed} recorded without sending (first run baseline)"
         return text
+
+
+def alert_policy(env: Mapping[str, str] | None = None) -> RetryPolicy:
+    """The alert retry policy with the step's budget, `LEADSCORE_DELIVERY_BUDGET_SECONDS`."""
+    return dataclasses.replace(ALERT_RETRY_POLICY, budget_seconds=delivery_budget(env))
 
 
 def ensure_alert_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -109,8 +130,9 @@ def record_new_alerts(
 ) -> tuple[int, int]:
     """Insert a ledger row for every routed stage change of `as_of` not yet recorded.
 
-    The delivery key hashes model, contact, target stage, change time and route, so re-running
-    the same change never adds a second row. On the first run of an installation (`baseline`)
+    The delivery key hashes model, contact, from and to stage, the published run the change is
+    measured from, and the route: re-running the same change (also after a run that failed
+    after alerting) never adds a second row. On the first run of an installation (`baseline`)
     the rows are recorded as `suppressed`: alerting on every existing MQL would flood sales.
     `destination` is the route's own; blank means the environment's, looked up when sending
     (a Slack webhook URL is a secret: it is never stored). One set-based insert, whatever the
@@ -133,10 +155,14 @@ def record_new_alerts(
                 changes.changed_at,
                 routes.channel,
                 routes.destination,
+                -- The change itself is the identity, not the run that computed it: from and
+                -- to stage against the published run it was compared with. A run that failed
+                -- after alerting computes the same change again next time: same id, no repeat.
                 left(sha256(concat_ws(
-                    chr(31), changes.model_id, changes.contact_id, changes.to_stage,
-                    strftime(changes.changed_at, '%Y-%m-%dT%H:%M:%S.%f'), routes.channel,
-                    coalesce(routes.destination, '')
+                    chr(31), changes.model_id, changes.contact_id,
+                    coalesce(changes.from_stage, ''), changes.to_stage,
+                    coalesce(strftime(changes.previous_as_of, '%Y-%m-%dT%H:%M:%S.%f'), ''),
+                    routes.channel, coalesce(routes.destination, '')
                 )), 32) as alert_id
             from marts.stage_changes as changes
             inner join staging.stg_alert_routes as routes
@@ -200,16 +226,18 @@ def _post(client: HttpClient, channel: str, url: str, payload: Mapping[str, Any]
 
 
 class _Clients:
-    """One HTTP client per channel for the whole queue, opened on first use."""
+    """One HTTP client per channel for the whole queue, opened on first use, sharing a budget."""
 
-    def __init__(self, policy: RetryPolicy, scrub: Scrubber):
-        self.policy, self.scrub = policy, scrub
+    def __init__(self, policy: RetryPolicy, scrub: Scrubber, budget: Budget):
+        self.policy, self.scrub, self.budget = policy, scrub, budget
         self._open: dict[str, HttpClient] = {}
 
     def __call__(self, channel: str) -> HttpClient:
         if channel not in self._open:
             service = SERVICE_NAMES[channel]
-            self._open[channel] = HttpClient(service, self.policy, log, scrub=self.scrub)
+            self._open[channel] = HttpClient(
+                service, self.policy, log, scrub=self.scrub, budget=self.budget
+            )
         return self._open[channel]
 
     def close(self) -> None:
@@ -218,24 +246,22 @@ class _Clients:
 
 
 def _deliver_once(
-    channel: str,
-    destination: str | None,
-    payload: Mapping[str, Any],
+    row: Mapping[str, Any],
     clients: _Clients,
+    urls: Mapping[tuple[str, str], str],
     outbox_dir: Path,
     con: duckdb.DuckDBPyConnection,
     env: Mapping[str, str] | None,
 ) -> int:
-    """Deliver one alert, retrying transient failures; returns the requests made."""
+    """Deliver one alert (a queue row), retrying transient failures; returns the requests made."""
+    channel, payload = row["channel"], json.loads(row["payload"])
     if channel == "log":
         _log_alert(con, payload, outbox_dir)
         return 1
     if channel not in SERVICE_NAMES:
         raise PermanentDeliveryError(f"unknown alert channel {channel!r}")
-    url = destination or default_alert_destination(channel, env)
-    if not url:
-        variable = ALERT_DESTINATION_VARIABLES[channel]
-        raise PermanentDeliveryError(f"no destination: set it in alert_routes.csv or {variable}")
+    route = f"{row['model_id']} → {row['to_stage']} ({channel})"
+    url = destination_url(channel, row["destination"], route, urls, env)
     return _post(clients(channel), channel, url, payload)
 
 
@@ -275,19 +301,27 @@ def deliver_pending(
 
     A delivery is marked `sent` only after the receiver accepted it; one that fails stays
     `failed` in the ledger and is tried again by the next run — never dropped, never duplicated.
+    The HTTP deliveries share the policy's budget (default `alert_policy(env)`): once it is
+    used up, the rest stay as they are (owed, not attempted) and the summary counts them.
     """
     ensure_alert_tables(con)
+    redact_destinations(con)
     summary = AlertSummary()
     owed = ", ".join(sql_literal(status) for status in OWED)
-    queue = con.execute(
-        "select alert_id, channel, destination, payload from ops.alert_deliveries "
-        f"where status in ({owed}) order by created_at, alert_id"
-    ).fetchall()
+    cursor = con.execute(
+        "select alert_id, model_id, to_stage, channel, destination, payload "
+        f"from ops.alert_deliveries where status in ({owed}) order by created_at, alert_id"
+    )
+    names = [d[0] for d in cursor.description]
+    queue = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
     summary.pending_before = len(queue)
-    # Webhook URLs can carry secrets too (a Slack incoming webhook's is one).
-    urls = [destination for _, _, destination, _ in queue]
-    scrub = Scrubber([*secrets(env), *urls])
-    clients = _Clients(policy or ALERT_RETRY_POLICY, scrub)
+    # Webhook URLs are secrets too (a Slack incoming webhook's path is one).
+    urls = route_urls(con)
+    known = [*secrets(env), *urls.values()]
+    scrub = Scrubber([part for url in known for part in url_secrets(url)])
+    policy = policy or alert_policy(env)
+    budget = Budget(policy.budget_seconds)
+    clients = _Clients(policy, scrub, budget)
     record = (
         "update ops.alert_deliveries as ledger set "
         + outcome_assignments(
@@ -301,10 +335,16 @@ def deliver_pending(
         + " where ledger.alert_id = $alert_id"
     )
     try:
-        for key, channel, destination, payload_text in queue:
-            payload = json.loads(payload_text)
+        for row in queue:
+            key, channel = row["alert_id"], row["channel"]
+            if channel in SERVICE_NAMES and budget.spent:
+                summary.deferred += 1  # owed as it is: sent by the next run
+                continue
             try:
-                tries = _deliver_once(channel, destination, payload, clients, outbox_dir, con, env)
+                tries = _deliver_once(row, clients, urls, outbox_dir, con, env)
+            except BudgetExhausted:
+                summary.deferred += 1
+                continue
             except DeliveryError as exc:
                 error = scrub(exc.describe())
                 summary.failed += 1
@@ -318,6 +358,11 @@ def deliver_pending(
             con.execute(record, {**outcome, "now": _now(), "alert_id": key})
     finally:
         clients.close()
+    if summary.deferred:
+        summary.budget = budget.describe()
+        note = f"{summary.deferred} alert(s) left for the next run: the {summary.budget} is used up"
+        summary.errors.append(note)
+        log.warning("alerts: %s", note)
     return summary
 
 
@@ -330,7 +375,11 @@ def run_alerts(
     env: Mapping[str, str] | None = None,
     policy: RetryPolicy | None = None,
 ) -> AlertSummary:
-    """Record this run's routed stage changes, then deliver everything still owed."""
+    """Record this run's routed stage changes, then deliver everything still owed.
+
+    deliver_pending() first redacts the destinations just recorded (before anything is
+    published), then sends.
+    """
     new, suppressed = record_new_alerts(con, as_of, baseline=baseline)
     summary = deliver_pending(con, outbox_dir, policy, env)
     summary.new, summary.suppressed = new, suppressed

@@ -10,6 +10,8 @@ from pathlib import Path
 import click
 
 from .config import ConfigError, format_as_of, load_settings, parse_as_of, resolve_as_of
+from .dbt_cli import DbtParseError
+from .errors import describe_failure
 
 AS_OF_HELP = "Score as of this instant (ISO 8601, UTC if no zone); default LEADSCORE_AS_OF or now."
 
@@ -37,14 +39,57 @@ def _run_as_of(value: str | None):
         raise click.UsageError(str(exc)) from exc
 
 
+def _data_paths(ctx: click.Context) -> list[Path]:
+    """Where a failed command wrote, when the error names no file: the data folder."""
+    try:
+        return [load_settings((ctx.obj or {}).get("data_dir")).data_dir]
+    except ConfigError:
+        return []
+
+
+def _refuse_invalid_seeds(outcome: str) -> None:
+    """Print the seeds' problems as `validate` does and stop with `outcome`, if there are any."""
+    from .config import SEEDS_DIR
+    from .rules import format_problems, validate_seeds
+
+    problems = validate_seeds(SEEDS_DIR)
+    if problems:
+        click.echo(format_problems(problems))
+        raise click.ClickException(
+            f"{len(problems)} problem(s) in the seeds ({SEEDS_DIR}); {outcome}. Fix them "
+            "(`leadscore validate` lists them) and run again"
+        )
+
+
+def _seed_parse_failure(exc: DbtParseError) -> click.ClickException:
+    """`dbt parse` reads the seeds: when they have problems, say those (as validate does)."""
+    outcome = "nothing was built or published"
+    try:
+        _refuse_invalid_seeds(outcome)
+    except click.ClickException as refused:
+        return refused
+    first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return click.ClickException(f"{first_line}; {outcome}")
+
+
 class LeadscoreGroup(click.Group):
-    """Turns a bad setting anywhere below into a one-line error, never a traceback."""
+    """Turns what a user can cause anywhere below into a clear error, never a traceback: a bad
+    setting, seeds dbt cannot parse, a full disk, a locked or damaged database file."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except ConfigError as exc:
             raise click.ClickException(str(exc)) from None
+        except DbtParseError as exc:
+            raise _seed_parse_failure(exc) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            message = describe_failure(exc, _data_paths(ctx))
+            if message is None:
+                raise  # a bug, not the user's doing: the traceback helps fix it
+            raise click.ClickException(message) from None
 
 
 @click.group(cls=LeadscoreGroup)
@@ -152,14 +197,17 @@ def validate(seeds_dir) -> None:
 @click.pass_context
 def top(ctx, model_id, limit) -> None:
     """Print the top leads of the published warehouse."""
-    from .reports import top_leads_table
+    from .reports import ReportError, top_leads_table
 
     settings = _settings(ctx.obj["data_dir"])
     if not settings.warehouse_path.exists():
         raise click.ClickException(
             f"no published warehouse at {settings.warehouse_path}; run `leadscore run` first"
         )
-    click.echo(top_leads_table(settings.warehouse_path, model_id, limit))
+    try:
+        click.echo(top_leads_table(settings.warehouse_path, model_id, limit))
+    except ReportError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command("dbt-parse")
@@ -237,7 +285,9 @@ def impact(ctx, as_of) -> None:
         with duckdb.connect(str(settings.build_db_path), read_only=True) as con:
             instant = parsed or build_as_of(con)
     except (duckdb.Error, ExplainError) as exc:
-        raise click.ClickException(f"no build to preview from: {exc}") from exc
+        message = describe_failure(exc, [settings.build_db_path])
+        raise click.ClickException(message or f"no build to preview from: {exc}") from None
+    _refuse_invalid_seeds("nothing was previewed")  # dbt would fail on them, less clearly
     click.echo("scoring the current seeds on a scratch copy of the build ...", err=True)
     with tempfile.TemporaryDirectory(prefix="leadscore-impact-") as workdir:
         try:
@@ -317,7 +367,8 @@ def crm_export(ctx, dry_run: bool, show: int) -> None:
         with duckdb.connect(str(settings.build_db_path), read_only=dry_run) as con:
             summary = run_crm_exports(con, settings.outbox_dir, dry_run=dry_run, policy=policy)
     except (CrmError, ConfigError, duckdb.Error) as exc:
-        raise click.ClickException(str(exc)) from None
+        message = describe_failure(exc, [settings.build_db_path, settings.outbox_dir])
+        raise click.ClickException(message or str(exc)) from None
     click.echo(summary.describe())
     if dry_run:
         for target in summary.targets:

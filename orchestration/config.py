@@ -8,6 +8,7 @@ where tests need another environment. The as-of instant is resolved here too, on
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 import os
 import re
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -65,6 +67,7 @@ class EnvVar:
     SALESFORCE_API_VERSION = "SALESFORCE_API_VERSION"
     CRM_TIMEOUT_SECONDS = "LEADSCORE_CRM_TIMEOUT_SECONDS"
     CRM_MAX_ATTEMPTS = "LEADSCORE_CRM_MAX_ATTEMPTS"
+    DELIVERY_BUDGET_SECONDS = "LEADSCORE_DELIVERY_BUDGET_SECONDS"
     DAGSTER_HOME = "DAGSTER_HOME"  # Dagster's own: where `dagster dev` keeps its run history
     # Set by leadscore for its dbt child process only (profiles.yml, macros/as_of.sql): they
     # never feed back into the user's configuration.
@@ -321,9 +324,13 @@ ALERT_DESTINATION_VARIABLES = {"webhook": EnvVar.WEBHOOK_URL, "slack": EnvVar.SL
 
 
 def default_alert_destination(channel: str, env: Mapping[str, str] | None = None) -> str | None:
-    """Where a route with a blank destination sends: the webhook or Slack URL, if set."""
+    """Where a route with a blank destination sends: the webhook or Slack URL, if set; an
+    unusable one (url_problem) is a ConfigError naming the variable, never quoting the URL."""
     name = ALERT_DESTINATION_VARIABLES.get(channel)
-    return (_text(env, name) or None) if name else None
+    url = _text(env, name) if name else ""
+    if url and (problem := url_problem(url)):
+        raise ConfigError(f"{name} {problem}")
+    return url or None
 
 
 # --- CRM targets and HTTP delivery ----------------------------------------------------------
@@ -340,28 +347,68 @@ def check_token(name: str, token: str) -> str:
     return token
 
 
+DEFAULT_DELIVERY_BUDGET_SECONDS = 60.0
+"""How long one delivery step (the alerts, or one CRM target) may send per run."""
+
+HTTPS_RULE = "https is required (plain http only for a loopback host: localhost, 127.0.0.0/8, ::1)"
+
+
+def url_problem(url: str) -> str | None:
+    """Why a CRM, webhook or Slack URL cannot be used (None: it can): https, or http to a loopback
+    host (the tests' stand-ins). Never quotes the URL: it can hold a secret."""
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+        host, _ = parts.hostname, parts.port  # a malformed port raises ValueError
+    except ValueError:
+        return "is not a valid URL"
+    if parts.scheme.lower() not in ("http", "https") or not host or re.search(r"\s", text):
+        return "must be an https URL, e.g. https://api.example.com"
+    if parts.scheme.lower() == "http" and not _loopback(host):
+        return f"uses plain http (host {host}): {HTTPS_RULE}"
+    return None
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def check_base_url(name: str, url: str) -> str:
+    """A CRM API base URL: https (plain http only for a loopback host), without trailing /."""
     url = url.strip().rstrip("/")
-    if not re.match(r"https?://[^/\s]+", url):
-        raise CrmConfigError(f"{name} must be an http(s) URL, e.g. https://api.example.com")
+    problem = url_problem(url)
+    if problem:
+        raise CrmConfigError(f"{name} {problem}")
     return url
+
+
+def delivery_budget(env: Mapping[str, str] | None = None) -> float:
+    """`LEADSCORE_DELIVERY_BUDGET_SECONDS`: seconds one delivery step may send per run (60)."""
+    budget = _positive_number(env, EnvVar.DELIVERY_BUDGET_SECONDS, integer=False)
+    return budget or DEFAULT_DELIVERY_BUDGET_SECONDS
 
 
 @dataclass(frozen=True)
 class DeliveryLimits:
-    """How long one CRM request may take and how often it is tried (alerts keep their own)."""
+    """How long one CRM request may take, how often it is tried, and the target's budget."""
 
     timeout_seconds: float = DEFAULT_CRM_TIMEOUT_SECONDS
     attempts: int = DEFAULT_CRM_MAX_ATTEMPTS
+    budget_seconds: float = DEFAULT_DELIVERY_BUDGET_SECONDS
 
 
 def delivery_limits(env: Mapping[str, str] | None = None) -> DeliveryLimits:
-    """`LEADSCORE_CRM_TIMEOUT_SECONDS` (default 30) and `LEADSCORE_CRM_MAX_ATTEMPTS` (4)."""
+    """`LEADSCORE_CRM_TIMEOUT_SECONDS` (default 30), `LEADSCORE_CRM_MAX_ATTEMPTS` (4) and
+    `LEADSCORE_DELIVERY_BUDGET_SECONDS` (60)."""
     timeout = _positive_number(env, EnvVar.CRM_TIMEOUT_SECONDS, integer=False, error=CrmConfigError)
     attempts = _positive_number(env, EnvVar.CRM_MAX_ATTEMPTS, integer=True, error=CrmConfigError)
     return DeliveryLimits(
         timeout_seconds=timeout or DEFAULT_CRM_TIMEOUT_SECONDS,
         attempts=int(attempts or DEFAULT_CRM_MAX_ATTEMPTS),
+        budget_seconds=delivery_budget(env),
     )
 
 
@@ -422,5 +469,6 @@ def salesforce_config(env: Mapping[str, str] | None = None) -> SalesforceConfig 
 
 
 def secrets(env: Mapping[str, str] | None = None) -> list[str]:
-    """The secret values currently set, for scrubbing messages."""
-    return [value for name in SECRET_VARIABLES if (value := _text(env, name))]
+    """The secret values currently set, for scrubbing (a webhook URL can hold a token too)."""
+    names = (*SECRET_VARIABLES, EnvVar.WEBHOOK_URL)
+    return [value for name in names if (value := _text(env, name))]

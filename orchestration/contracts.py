@@ -43,7 +43,15 @@ class KeptTable:
     run_column: str
     """The column holding the as-of instant of the run that wrote a row."""
     published: bool
-    """Also published to the warehouse, so a refused re-run can restore its rows from there."""
+    """Also published to the warehouse, so a refused re-run or a lost build database can
+    restore its rows from there."""
+
+    @property
+    def published_relation(self) -> str:
+        """Where the warehouse holds it: marts and ops tables as they are; others (internal
+        memory such as sticky stages) in the warehouse's `state` schema."""
+        schema, table = self.relation.split(".")
+        return self.relation if schema in ("marts", "ops") else f"state.{table}"
 
 
 def _schema_of(path: Path, declared: dict[str, Any]) -> str:

@@ -62,5 +62,15 @@ def ensure_manifest(force: bool = False) -> Path:
             ]
         )
         if not result.success:
+            # Most parse failures are seed files dbt cannot read (an encoding, a stray column):
+            # say so the way `leadscore validate` does, not with dbt's internals.
+            from .rules import format_problems, validate_seeds
+
+            problems = validate_seeds(SEEDS_DIR)
+            if problems:
+                raise DbtParseError(
+                    f"{len(problems)} problem(s) in the seeds ({SEEDS_DIR}); the dbt project "
+                    f"cannot be loaded until they are fixed:\n{format_problems(problems)}"
+                )
             raise DbtParseError(f"dbt parse failed: {result.exception}")
     return MANIFEST_PATH

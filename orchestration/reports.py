@@ -10,32 +10,50 @@ from rich.console import Console
 from rich.table import Table
 
 
+class ReportError(Exception):
+    """The warehouse opened but is not one leadscore published (its marts are missing)."""
+
+
 def top_leads(warehouse: Path, model_id: str, limit: int) -> list[dict]:
-    """The highest-scored, non-excluded contacts of a model, with their stage and reasons."""
+    """The highest-scored, non-excluded contacts of a model, with their stage and reasons.
+
+    A missing, locked or damaged file raises DuckDB's error (`errors.describe_failure` says
+    it); a database without the marts raises ReportError.
+    """
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        cursor = con.execute(
-            """
-            select
-                scores.contact_id,
-                contacts.email,
-                contacts.job_title,
-                contacts.company,
-                scores.total_score,
-                scores.fit_score,
-                scores.engagement_score,
-                scores.matrix_label,
-                scores.stage,
-                scores.top_reasons
-            from marts.contact_scores as scores
-            left join marts.contacts as contacts on scores.contact_id = contacts.contact_id
-            where scores.model_id = ? and not scores.is_excluded
-            order by scores.total_score desc, scores.contact_id
-            limit ?
-            """,
-            [model_id, limit],
-        )
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        try:
+            return _query_top_leads(con, model_id, limit)
+        except duckdb.CatalogException as exc:
+            raise ReportError(
+                f"{warehouse} is not a published leadscore warehouse (marts.contact_scores or "
+                "marts.contacts is missing); run `leadscore run` to publish one"
+            ) from exc
+
+
+def _query_top_leads(con: duckdb.DuckDBPyConnection, model_id: str, limit: int) -> list[dict]:
+    cursor = con.execute(
+        """
+        select
+            scores.contact_id,
+            contacts.email,
+            contacts.job_title,
+            contacts.company,
+            scores.total_score,
+            scores.fit_score,
+            scores.engagement_score,
+            scores.matrix_label,
+            scores.stage,
+            scores.top_reasons
+        from marts.contact_scores as scores
+        left join marts.contacts as contacts on scores.contact_id = contacts.contact_id
+        where scores.model_id = ? and not scores.is_excluded
+        order by scores.total_score desc, scores.contact_id
+        limit ?
+        """,
+        [model_id, limit],
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def top_leads_table(warehouse: Path, model_id: str, limit: int) -> str:

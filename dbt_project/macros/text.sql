@@ -22,8 +22,11 @@
     lower({{ clean_text(expr) }})
 {%- endmacro %}
 
+{#- Japanese input methods type full-width digits: full-width 0-9, plus, minus and full stop
+    (U+FF10-FF19, U+FF0B, U+FF0D, U+FF0E) and U+2212 MINUS SIGN are read as their ASCII forms.
+    `leadscore validate` accepts exactly these (orchestration/rules/numbers.py). -#}
 {% macro clean_number(expr) -%}
-    try_cast({{ clean_text(expr) }} as double)
+    try_cast(translate({{ clean_text(expr) }}, '０１２３４５６７８９＋－．−', '0123456789+-.-') as double)
 {%- endmacro %}
 
 {#- Blank means true, as the contract's `enabled` columns say. -#}

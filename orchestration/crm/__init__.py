@@ -7,11 +7,12 @@ logged or stored. See docs/crm.md.
 
 from ..config import CrmConfigError
 from .common import CrmError
-from .export import ExportSummary, TargetSummary, run_crm_exports
+from .export import run_crm_exports
 from .hubspot import setup_hubspot_properties
 from .ledger import LEDGER_TABLE, ensure_export_ledger
 from .outbox import OUTBOX_FILE
 from .policy import ExportPolicy, policy_from_env
+from .summary import ExportSummary, TargetSummary
 
 __all__ = [
     "LEDGER_TABLE",

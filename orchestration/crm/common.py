@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..delivery import DeliveryError, HttpClient
+from ..delivery import BudgetExhausted, DeliveryError, HttpClient, TransientDeliveryError
 
 
 class CrmError(Exception):
@@ -68,16 +68,33 @@ class BatchRejected(Exception):
 
 
 class TargetAborted(Exception):
-    """No point sending more this run (token refused, limit reached, service down)."""
+    """No point sending more this run (token refused, limit reached, service down, or the
+    delivery budget ended the retries: `out_of_budget`)."""
 
-    def __init__(self, message: str, tries: int):
+    def __init__(self, message: str, tries: int, *, out_of_budget: bool = False):
         super().__init__(message)
         self.tries = tries
+        self.out_of_budget = out_of_budget
 
     @classmethod
     def after(cls, error: DeliveryError) -> TargetAborted:
         """A delivery that failed for good (retries used up, request impossible)."""
-        return cls(error.describe(), max(error.tries, 1))
+        return cls(error.describe(), max(error.tries, 1), out_of_budget=error.out_of_budget)
+
+
+def batch_failure(error: DeliveryError) -> Exception:
+    """What a batch request that got no usable answer means for the export.
+
+    Budget spent before it was sent: BudgetExhausted as it is (the batch and the rest wait).
+    Sent without an answer in time: the CRM may have applied it, so it is not sent again in
+    this run (BatchRejected: the batch is failed, later batches are still sent). Otherwise the
+    target stops for this run (TargetAborted).
+    """
+    if isinstance(error, BudgetExhausted):
+        return error
+    if isinstance(error, TransientDeliveryError) and error.maybe_delivered:
+        return BatchRejected(error.describe(), max(error.tries, 1))
+    return TargetAborted.after(error)
 
 
 class Sender(Protocol):

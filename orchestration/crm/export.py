@@ -5,7 +5,8 @@ Per target the run (1) maps every scored (model, contact) row to the target's fi
 both set-based in DuckDB (planning.py), (3) records the changed rows as `pending`, (4) sends
 them batch by batch, committing each batch's outcome before the next batch is sent. A crash
 therefore loses nothing (pending rows are sent next run) and repeats at most the batch in
-flight, whose values are identical.
+flight, whose values are identical. Each target sends within the delivery budget; batches
+that do not fit stay `pending` for the next run.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 
 from ..config import SEEDS_DIR, CrmConfigError, hubspot_config, salesforce_config, secrets
-from ..delivery import Scrubber
+from ..delivery import Budget, BudgetExhausted, Scrubber
 from .batching import batches
 from .common import BatchRejected, CrmError, ExportItem, ItemOutcome, Sender, TargetAborted
 from .hubspot import HubSpotSender
@@ -41,109 +41,22 @@ from .mapping import (
     DEFAULT_FIELD_MAP,
     HUBSPOT,
     OUTBOX,
-    SALESFORCE,
     FieldMapping,
     fields_by_model,
     normalize_field_map,
     read_field_map_csv,
 )
-from .outbox import OUTBOX_FILE, write_outbox
+from .outbox import OUTBOX_FILE, append_outbox
 from .planning import Plan, ScoreSource, outbox_plan, plan_crm, score_source
 from .policy import ExportPolicy, policy_from_env
 from .salesforce import SalesforceSender
+from .summary import ExportSummary, TargetSummary
 
 LOGGER_NAME = "orchestration.crm"
-
-_SKIP_REASON = {HUBSPOT: "no hubspot_id or email", SALESFORCE: "no salesforce_id"}
 
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-# --- summary --------------------------------------------------------------------------------
-
-
-@dataclass
-class TargetSummary:
-    """One target's counts. CRM counts are records (contacts); outbox counts are rows."""
-
-    target: str
-    configured: bool = False
-    changed: int = 0
-    """Records whose values differ from what the target last accepted (to be sent)."""
-    sent: int = 0
-    """Accepted by the target in this run."""
-    failed: int = 0
-    """Refused or not delivered in this run: recorded, sent again next run, never counted sent."""
-    skipped: int = 0
-    """Records that cannot be matched in the target (no id / e-mail): never sent."""
-    unchanged: int = 0
-    requests: int = 0
-    note: str | None = None
-    """Why the target did not run (not configured, misconfigured)."""
-    aborted: str | None = None
-    errors: list[str] = field(default_factory=list)
-    preview: list[dict[str, Any]] = field(default_factory=list)
-    """The first records planned (all a dry run shows), values as they would be sent."""
-
-    def describe(self, dry_run: bool = False) -> str:
-        if self.target == OUTBOX:
-            verb = "would be written" if dry_run else "written"
-            return f"outbox {self.changed:,} changed row(s) {verb}"
-        if not self.configured and not dry_run:
-            return f"{self.target} {self.note or 'not configured'}"
-        if dry_run:
-            text = f"{self.target} {self.changed:,} would be sent"
-        else:
-            text = f"{self.target} {self.changed:,} changed, {self.sent:,} sent"
-            if self.failed:
-                text += f", {self.failed:,} failed (retried next run)"
-        if self.skipped:
-            text += f", {self.skipped:,} skipped ({_SKIP_REASON.get(self.target, 'no match')})"
-        if dry_run and not self.configured:
-            text += f" [{self.note or 'not configured'}]"
-        return text
-
-
-@dataclass
-class ExportSummary:
-    """What one export run did (or, with dry_run, would do) per target."""
-
-    outbox: TargetSummary = field(default_factory=lambda: TargetSummary(OUTBOX, True))
-    hubspot: TargetSummary = field(default_factory=lambda: TargetSummary(HUBSPOT))
-    salesforce: TargetSummary = field(default_factory=lambda: TargetSummary(SALESFORCE))
-    dry_run: bool = False
-    outbox_path: Path | None = None
-
-    @property
-    def targets(self) -> tuple[TargetSummary, TargetSummary, TargetSummary]:
-        return (self.outbox, self.hubspot, self.salesforce)
-
-    @property
-    def changed(self) -> int:
-        return sum(t.changed for t in self.targets)
-
-    @property
-    def sent(self) -> int:
-        return sum(t.sent for t in self.targets)
-
-    @property
-    def failed(self) -> int:
-        return sum(t.failed for t in self.targets)
-
-    @property
-    def errors(self) -> list[str]:
-        return [f"{t.target}: {error}" for t in self.targets for error in t.errors]
-
-    @property
-    def success(self) -> bool:
-        """Nothing failed and every configured-looking target could run."""
-        return self.failed == 0 and not any(t.errors or t.aborted for t in self.targets)
-
-    def describe(self) -> str:
-        head = "crm export (dry run: nothing sent)" if self.dry_run else "crm export"
-        return f"{head}: " + "; ".join(t.describe(self.dry_run) for t in self.targets)
 
 
 # --- reading the build ----------------------------------------------------------------------
@@ -220,6 +133,19 @@ def _outcome_rows(
 # --- sending --------------------------------------------------------------------------------
 
 
+def _defer(
+    summary: TargetSummary, rest: Sequence[ExportItem], budget: Budget, log: logging.Logger
+) -> None:
+    """The budget is used up: the rest stays `pending` in the ledger, sent by the next run."""
+    if not rest:
+        return
+    summary.deferred += len(rest)
+    summary.budget = budget.describe()
+    note = f"{len(rest):,} record(s) left for the next run: the {summary.budget} is used up"
+    summary.errors.append(note)
+    log.warning("%s: %s", summary.target, note)
+
+
 def _send_plan(
     con: duckdb.DuckDBPyConnection,
     sender: Sender,
@@ -240,13 +166,18 @@ def _send_plan(
     with transaction(con):
         mark_pending(con, target, _pending_rows(plan.items), _now())
         settle(con, target, plan.settle, _now())
+    budget = sender.client.start_budget()  # sending starts now: planning is not counted
     rejected_in_a_row = 0
     for index, batch in enumerate(work):
         aborted: str | None = None
+        out_of_budget = False
         try:
             result = sender.send(batch)
             outcomes, tries = result.outcomes, result.tries
             rejected_in_a_row = 0
+        except BudgetExhausted:
+            _defer(summary, [item for later in work[index:] for item in later], budget, log)
+            break
         except BatchRejected as exc:
             outcomes, tries = [ItemOutcome(False, str(exc))] * len(batch), exc.tries
             rejected_in_a_row += 1
@@ -254,7 +185,7 @@ def _send_plan(
             log.warning("%s: %s", target, exc)
         except TargetAborted as exc:
             outcomes, tries = [ItemOutcome(False, str(exc))] * len(batch), exc.tries
-            aborted = str(exc)
+            aborted, out_of_budget = str(exc), exc.out_of_budget
         with transaction(con):
             record_outcomes(con, target, _outcome_rows(batch, outcomes, tries), _now())
         for item, outcome in zip(batch, outcomes, strict=True):
@@ -270,10 +201,16 @@ def _send_plan(
                         item.match,
                         outcome.error,
                     )
+        rest = [item for later in work[index + 1 :] for item in later]
+        if out_of_budget or (aborted is None and budget.spent):
+            if aborted is not None:
+                summary.errors.append(aborted)
+                log.warning("%s: %s", target, aborted)
+            _defer(summary, rest, budget, log)
+            break
         if aborted is None and rejected_in_a_row >= policy.abort_after_rejected_batches:
-            aborted = f"{rejected_in_a_row} batches in a row were refused; stopping this run"
+            aborted = f"{rejected_in_a_row} batches in a row failed; stopping this run"
         if aborted is not None:
-            rest = [item for later in work[index + 1 :] for item in later]
             if rest:
                 note = ItemOutcome(False, f"not attempted: {aborted}")
                 with transaction(con):
@@ -306,7 +243,7 @@ def _export_outbox(
     summary: ExportSummary,
     policy: ExportPolicy,
 ) -> None:
-    """Write the changed rows to the file, then record them as sent (at least once)."""
+    """Append the changed rows to the file, then record them as sent (at least once)."""
     outbox = summary.outbox
     summary.outbox_path = outbox_dir / OUTBOX_FILE
     with outbox_plan(con, source) as plan:
@@ -314,7 +251,7 @@ def _export_outbox(
         outbox.preview = plan.preview(con, policy.preview_limit)
         if summary.dry_run:
             return
-        summary.outbox_path = write_outbox(outbox_dir, plan.csv_lines(con))
+        summary.outbox_path = append_outbox(outbox_dir, plan.csv_lines(con))
         with transaction(con):
             if plan.changed:
                 mark_pending_from(con, OUTBOX, plan.ledger_rows_sql(), _now(), accepted=True)
@@ -376,10 +313,11 @@ def run_crm_exports(
     """Write the scores that changed since the last accepted export to every target.
 
     `con` is the build database (marts.contact_scores, marts.contacts,
-    staging.stg_crm_field_map); ops.export_ledger is created in it. The outbox file
-    (`outbox_dir`/crm_updates.csv) is always written; HubSpot and Salesforce only when their
-    environment variables are set (`env`, default os.environ). With `dry_run` nothing is sent,
-    written or recorded: the summary's counts and previews show what would be.
+    staging.stg_crm_field_map); ops.export_ledger is created in it. The changed rows are
+    always appended to the outbox file (`outbox_dir`/crm_updates.csv); HubSpot and Salesforce
+    get theirs only when their environment variables are set (`env`, default os.environ), each
+    within the policy's delivery budget. With `dry_run` nothing is sent, written or recorded:
+    the summary's counts and previews show what would be.
     A target that fails (token refused, service down) does not stop the others.
     """
     log = log or logging.getLogger(LOGGER_NAME)

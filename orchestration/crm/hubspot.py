@@ -19,6 +19,7 @@ from .common import (
     ExportItem,
     ItemOutcome,
     TargetAborted,
+    batch_failure,
     truncate,
 )
 from .mapping import DEFAULT_FIELD_MAP, HUBSPOT, LIFECYCLE_COLUMN, FieldMapping, read_field_map_csv
@@ -135,7 +136,7 @@ class HubSpotSender:
         try:
             response, tries = self.client.request("POST", BATCH_UPDATE_PATH, {"inputs": inputs})
         except DeliveryError as exc:
-            raise TargetAborted.after(exc) from None
+            raise batch_failure(exc) from None
         status = response.status_code
         if status in (401, 403):
             raise TargetAborted(_auth_message(response, self.client.scrub), tries)

@@ -14,6 +14,7 @@ from .common import (
     ExportItem,
     ItemOutcome,
     TargetAborted,
+    batch_failure,
     truncate,
 )
 from .mapping import SALESFORCE
@@ -100,7 +101,7 @@ class SalesforceSender:
                 "PATCH", self.config.collections_path, {"allOrNone": False, "records": records}
             )
         except DeliveryError as exc:
-            raise TargetAborted.after(exc) from None
+            raise batch_failure(exc) from None
         status = response.status_code
         scrub = self.client.scrub
         if status == 401:

@@ -10,6 +10,7 @@ from .assets.exports import crm_exports
 from .assets.guard import rule_change_guard
 from .assets.ingest import ingest_assets
 from .assets.publish import published_warehouse
+from .assets.state import kept_state
 from .jobs import refresh_job
 from .resources import LeadscoreResource, dbt_resource
 from .schedules import refresh_schedule
@@ -17,6 +18,7 @@ from .sensors import landing_files_sensor, seed_changes_sensor
 
 defs = Definitions(
     assets=[
+        kept_state,
         *ingest_assets,
         leadscore_dbt_assets,
         rule_change_guard,

@@ -6,12 +6,14 @@ from datetime import datetime
 from functools import cached_property
 from importlib import metadata
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
+from pydantic import PrivateAttr
 
 from ..config import DBT_PROJECT_DIR, Settings, load_settings, resolve_as_of
 from ..dbt_cli import dbt_executable
+from ..warehouse.run_lock import RunLock
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -22,6 +24,16 @@ class LeadscoreResource(ConfigurableResource):
     data_dir: str = ""
     as_of: str = ""
     accept_impact: bool = False  # publish even when the rule-change guard would block
+    _run_lock: RunLock | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        """One run at a time per data directory, whoever starts it (CLI, schedule, UI)."""
+        self._run_lock = RunLock(self.settings().data_dir).acquire()
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        if self._run_lock is not None:
+            self._run_lock.release()
+            self._run_lock = None
 
     def settings(self) -> Settings:
         return load_settings(self.data_dir or None)

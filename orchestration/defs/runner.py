@@ -10,6 +10,8 @@ import duckdb
 from dagster import DagsterInstance, colored_console_logger
 
 from ..config import Settings, dagster_home, format_as_of, resolve_as_of
+from ..errors import describe_failure
+from ..ingest.results import missing_files_notice
 from .progress import step_progress_logger
 
 
@@ -26,7 +28,10 @@ class RunSummary:
     quarantined: int = 0
     alerts: dict[str, int] = field(default_factory=dict)
     exports: str | None = None
+    kept_state: str | None = None
     failure: str | None = None
+    failed_files: list[str] = field(default_factory=list)
+    missing_files: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
         lines = [f"as of {self.as_of}: {'success' if self.success else 'FAILED'}"]
@@ -37,6 +42,9 @@ class RunSummary:
                 "  landing: "
                 + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in self.landing.items())
             )
+        lines.extend(f"    ! {failed}" for failed in self.failed_files)
+        if self.missing_files:
+            lines.append(missing_files_notice(self.missing_files))
         for model_id, stages in self.scored.items():
             total = sum(stages.values())
             detail = ", ".join(f"{stage} {count:,}" for stage, count in stages.items())
@@ -49,6 +57,8 @@ class RunSummary:
                 lines.append(f"  alerts (all time): {detail}")
             if self.exports:
                 lines.append(f"  {self.exports}")
+            if self.kept_state and not self.kept_state.startswith("kept state consistent"):
+                lines.append(f"  kept state: {self.kept_state}")
             lines.append(f"  warehouse: {self.warehouse}")
         return "\n".join(lines)
 
@@ -68,11 +78,44 @@ def _landing_counts(events) -> dict[str, int]:
     return totals
 
 
-def _export_summary(events) -> str | None:
+def _landing_texts(events, key: str) -> list[str]:
+    """The lines of one text metadata entry (e.g. failed files) of every ingest asset."""
+    lines = []
     for event in events:
         if event.is_step_materialization:
             materialization = event.step_materialization_data.materialization
-            if materialization.asset_key.path == ["crm", "crm_exports"]:
+            value = materialization.metadata.get(key)
+            if materialization.asset_key.path[0] == "raw" and value is not None and value.value:
+                lines.extend(str(value.value).splitlines())
+    return lines
+
+
+def _root_cause(error) -> str:
+    """The first line of the innermost error: what went wrong, not the wrappers around it."""
+    while error is not None and error.cause is not None:
+        error = error.cause
+    if error is None:
+        return "unknown error"
+    first_line = error.message.strip().splitlines()[0]
+    # Our own errors and Dagster's Failure are written for users: drop the `a.b.SomeError: `.
+    prefix, _, rest = first_line.partition(": ")
+    return rest if prefix.startswith(("orchestration.", "dagster.")) and rest else first_line
+
+
+def _chain_text(error) -> str:
+    texts = []
+    while error is not None:
+        texts.append(error.message)
+        error = error.cause
+    return "\n".join(texts)
+
+
+def _summary_of(events, asset_path: list[str]) -> str | None:
+    """The `summary` metadata an asset of this run materialized, if any."""
+    for event in events:
+        if event.is_step_materialization:
+            materialization = event.step_materialization_data.materialization
+            if materialization.asset_key.path == asset_path:
                 value = materialization.metadata.get("summary")
                 return str(value.value) if value is not None else None
     return None
@@ -128,21 +171,31 @@ def run_pipeline(
         as_of=resolved,
         warehouse=settings.warehouse_path,
         landing=_landing_counts(events),
-        exports=_export_summary(events),
+        exports=_summary_of(events, ["crm", "crm_exports"]),
+        kept_state=_summary_of(events, ["state", "kept_state"]),
+        failed_files=_landing_texts(events, "failed_files"),
+        missing_files=_landing_texts(events, "missing_files"),
     )
     if not result.success:
-        failures = [e for e in events if e.is_step_failure]
         messages = []
-        for event in failures:
-            error = event.step_failure_data.error
-            while error is not None and error.cause is not None:
-                error = error.cause  # the root cause says what went wrong, not the wrapper
-            description = error.message.strip().splitlines()[0] if error else "unknown error"
-            user_failure = event.step_failure_data.user_failure_data
+        for event in events:
+            if event.is_step_failure:
+                error = event.step_failure_data.error
+                user_failure = event.step_failure_data.user_failure_data
+            elif event.event_type_value == "RESOURCE_INIT_FAILURE":
+                # e.g. another run holds the data directory: no step ran at all
+                error, user_failure = event.engine_event_data.error, None
+            else:
+                continue
+            # A full disk, a locked or damaged file: one line saying which file and what to do.
+            description = describe_failure(
+                _chain_text(error), [settings.warehouse_path, settings.data_dir]
+            ) or _root_cause(error)
             for key in ("problems", "impact"):
                 if user_failure and user_failure.metadata.get(key):
                     description += "\n" + str(user_failure.metadata[key].value)
-            messages.append(f"step {event.step_key}: {description}")
+            where = f"step {event.step_key}" if event.step_key else "run"
+            messages.append(f"{where}: {description}")
         summary.failure = "\n  ".join(messages) or "run failed"
         return summary
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:

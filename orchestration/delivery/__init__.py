@@ -1,6 +1,8 @@
 """One delivery stack for alerts and CRM exports: HTTP with retries, secret scrubbing, ledgers."""
 
+from .budget import Budget
 from .http import (
+    BudgetExhausted,
     DeliveryError,
     HttpClient,
     PermanentDeliveryError,
@@ -9,10 +11,12 @@ from .http import (
     error_text,
     parse_retry_after,
 )
-from .scrub import REDACTED, Scrubber
+from .scrub import REDACTED, Scrubber, is_redacted_url, redact_url, url_secrets
 
 __all__ = [
     "REDACTED",
+    "Budget",
+    "BudgetExhausted",
     "DeliveryError",
     "HttpClient",
     "PermanentDeliveryError",
@@ -20,5 +24,8 @@ __all__ = [
     "Scrubber",
     "TransientDeliveryError",
     "error_text",
+    "is_redacted_url",
     "parse_retry_after",
+    "redact_url",
+    "url_secrets",
 ]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from ..errors import describe_failure
 from ..warehouse.scratch import ScratchBuildError, build_scratch_copy
 from .query import ExplainError
 
@@ -31,7 +32,10 @@ def _connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
-        raise ExplainError(f"cannot open the build database {path} read-only: {exc}") from exc
+        reason = describe_failure(exc, [path])  # locked, damaged, not a database
+        raise ExplainError(
+            reason or f"cannot open the build database {path} read-only: {exc}"
+        ) from exc
 
 
 def replay_build(build_db: Path, as_of: datetime, workdir: Path) -> Path:

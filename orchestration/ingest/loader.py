@@ -209,12 +209,15 @@ def ingest_landing(
         ).fetchone()[0]
         result = FileResult(entity, relative, "loaded")
         spec = ENTITY_SPECS[entity]
+        headers: dict[str, str] | None
         try:
-            headers: dict[str, str] | None = stage_file(con, spec, path)
+            headers, result.encoding = stage_file(con, spec, path)
         except LandingFileError as exc:
             headers = None
             result.status, result.error = "error", str(exc)
             log.error("landing file %s not loaded: %s", relative, exc)
+        if result.encoding:
+            log.warning("landing file %s is not UTF-8: read as %s", relative, result.encoding)
         con.execute("begin transaction")
         try:
             _forget_file(con, relative)
@@ -249,4 +252,14 @@ def ingest_landing(
         con.execute("commit")
         drop_staged(con)
         summary.files.append(result)
+    present = {
+        path.relative_to(landing_dir).as_posix() for _, path in discover_landing_files(landing_dir)
+    }
+    summary.missing_files = [
+        file_path
+        for file_path, entity in con.execute(
+            "select file_path, entity from ops.loaded_files order by file_path"
+        ).fetchall()
+        if entity in wanted and file_path not in present
+    ]
     return summary

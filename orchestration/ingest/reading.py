@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import duckdb
 
 from ..sql_text import sql_ident, sql_literal
 from ..vocabulary import trim, trim_sql
+from .encoding import detect_encoding, write_utf8_copy
 from .entities import SUPPORTED_SUFFIXES, EntitySpec, is_numeric_type, is_temporal_type
 from .results import LandingFileError
 
@@ -149,15 +151,44 @@ def _checks(
     return trims, selects, problems
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, spec: EntitySpec, path: Path) -> dict[str, str]:
-    """Read and check one file into temp tables, outside any transaction; returns its headers."""
+def _read_any_encoding(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, str | None]:
+    """`_read_as_text`, through a UTF-8 copy for a CP932 or UTF-16 text file.
+
+    Returns the temp table and, for a re-encoded file, the encoding it was read from. DuckDB
+    reads UTF-8 only (a UTF-8 BOM is fine): the encoding is looked at only when it fails.
+    """
     try:
-        table = _read_as_text(con, path)
+        return _read_as_text(con, path), None
     except duckdb.Error as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise LandingFileError(
-            f"cannot be read as {path.suffix.lstrip('.')}: {first_line}"
-        ) from exc
+        kind = SUPPORTED_SUFFIXES[path.suffix.lower()]
+        encoding = detect_encoding(path) if kind != "parquet" else None
+        if encoding is None or encoding.name == "utf-8":
+            text = str(exc).strip()
+            first_line = text.splitlines()[0] if text else type(exc).__name__
+            raise LandingFileError(f"cannot be read as {kind}: {first_line}") from exc
+        if not encoding.readable:
+            raise LandingFileError(encoding.problem()) from exc
+    # The staged table is a copy of the rows, so the UTF-8 copy is not needed after reading.
+    with tempfile.TemporaryDirectory(prefix="leadscore-landing-") as folder:
+        copy = write_utf8_copy(path, encoding, Path(folder) / path.name)
+        try:
+            return _read_as_text(con, copy), encoding.name
+        except duckdb.Error as exc:
+            text = str(exc).strip().splitlines()
+            raise LandingFileError(
+                f"cannot be read as {kind} (read as {encoding.name}): "
+                f"{text[0] if text else type(exc).__name__}"
+            ) from exc
+
+
+def stage_file(
+    con: duckdb.DuckDBPyConnection, spec: EntitySpec, path: Path
+) -> tuple[dict[str, str], str | None]:
+    """Read and check one file into temp tables, outside any transaction.
+
+    Returns its headers, and the encoding it was read from when that was not UTF-8.
+    """
+    table, encoding = _read_any_encoding(con, path)
     headers = _header_map(con, table)
     missing = [name for name in spec.required if name not in headers]
     if missing:
@@ -198,4 +229,4 @@ def stage_file(con: duckdb.DuckDBPyConnection, spec: EntitySpec, path: Path) -> 
         from checked
         """
     )
-    return headers
+    return headers, encoding

@@ -20,6 +20,8 @@ class FileResult:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     error: str | None = None
+    encoding: str | None = None
+    """The encoding a file that is not UTF-8 was read from (`cp932`, `utf-16`), else None."""
 
 
 @dataclass
@@ -27,6 +29,8 @@ class IngestSummary:
     """What one pass over the landing folder did."""
 
     files: list[FileResult] = field(default_factory=list)
+    missing_files: list[str] = field(default_factory=list)
+    """Files loaded by an earlier run that are no longer in the landing folder."""
 
     def _sum(self, attr: str, status: str | None = None) -> int:
         return sum(getattr(f, attr) for f in self.files if status is None or f.status == status)
@@ -63,4 +67,20 @@ class IngestSummary:
         )
         for failed in self.file_errors:
             text += f"\n  ! {failed.path}: {failed.error}"
+        for converted in (f for f in self.files if f.encoding):
+            text += f"\n  {converted.path}: not UTF-8, read as {converted.encoding}"
+        if self.missing_files:
+            text += "\n" + missing_files_notice(self.missing_files)
         return text
+
+
+def missing_files_notice(paths: list[str]) -> str:
+    """What a deleted landing file means, and how to retract its rows."""
+    return (
+        f"  {len(paths)} landing file(s) loaded earlier are no longer in the landing folder: "
+        + ", ".join(paths[:5])
+        + (" ..." if len(paths) > 5 else "")
+        + ". Their rows stay loaded and scored (a landing folder may be cleaned up after "
+        "loading); to retract a file's rows, put back a file of the same name holding only "
+        "the header line"
+    )

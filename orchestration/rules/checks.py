@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 
 from ..vocabulary import EXCLUDED_STAGE, trim
 from .csv_reading import Seed, SeedRow
+from .numbers import INTEGER, NUMBER, ascii_number_text, not_a_number_message
 from .problems import SeedProblem
 from .regex import regex_problem
 from .schema import (
@@ -19,8 +19,7 @@ from .schema import (
     VALUELESS_OPERATORS,
 )
 
-NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-INTEGER = re.compile(r"[+-]?\d+")
+_ASCII_DIGITS_HINT = " (write condition numbers with the ASCII digits 0-9)"
 
 Models = dict[str, SeedRow] | None
 """scoring_models rows by lower-cased model_id; None when scoring_models.csv is unusable."""
@@ -98,11 +97,12 @@ class SeedChecker:
             if required:
                 self.report(row, column, f"is required{why}; expected {kind}")
             return None
+        # Full-width digits count as dbt's clean_number reads them; nothing else non-ASCII does.
         pattern = INTEGER if integer else NUMBER
-        if not pattern.fullmatch(text):
-            self.report(row, column, f"{text!r} is not {kind}")
+        if not pattern.fullmatch(ascii_number_text(text)):
+            self.report(row, column, not_a_number_message(text, kind))
             return None
-        value = float(text)
+        value = float(ascii_number_text(text))
         if not math.isfinite(value):
             self.report(row, column, f"{text!r} is not {kind}")
             return None
@@ -165,10 +165,14 @@ class SeedChecker:
         if not value:
             self.report(row, value_column, f"is required for operator {operator}")
             return
+        # Condition values are cast as they are (macros/operators.sql): ASCII digits only.
         if operator in NUMERIC_OPERATORS:
             if not NUMBER.fullmatch(value):
                 self.report(
-                    row, value_column, f"operator {operator} compares numbers; {value!r} is not one"
+                    row,
+                    value_column,
+                    f"operator {operator} compares numbers; {value!r} is not one"
+                    + _ASCII_DIGITS_HINT * (not value.isascii()),
                 )
         elif operator == "between":
             parts = [trim(part) for part in value.split("|")]
@@ -176,7 +180,8 @@ class SeedChecker:
                 self.report(
                     row,
                     value_column,
-                    f"operator between needs two numbers as low|high, e.g. 10|50; got {value!r}",
+                    f"operator between needs two numbers as low|high, e.g. 10|50; got {value!r}"
+                    + _ASCII_DIGITS_HINT * (not value.isascii()),
                 )
             elif float(parts[0]) > float(parts[1]):
                 self.report(

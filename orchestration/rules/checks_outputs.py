@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..config import url_problem
 from ..vocabulary import ALERT_CHANNELS, CRM_TARGETS
 from .checks import Models, SeedChecker, Stages
 from .csv_reading import SeedRow
@@ -19,15 +20,12 @@ def check_alert_routes(check: SeedChecker, models: Models, stages: Stages) -> No
         check.stage_ref(row, "to_stage", model, stages, blank_ok=False)
         channel = check.choice(row, "channel", ALERT_CHANNELS, blank_ok=True) or "log"
         destination = row.text("destination")
-        if (
-            channel in ("webhook", "slack")
-            and destination
-            and not re.match(r"https?://", destination, re.IGNORECASE)
-        ):
+        problem = url_problem(destination) if destination else None
+        if channel in ("webhook", "slack") and problem:
             check.report(
                 row,
                 "destination",
-                f"a {channel} destination must be an http(s) URL (blank = the environment's)",
+                f"a {channel} destination {problem} (blank = the environment's)",
             )
         key = (model or row.key("model_id"), row.key("to_stage"), channel, destination)
         if key in seen:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..vocabulary import trim
 from .problems import SeedProblem
-from .schema import OPTIONAL_SEEDS, SEED_COLUMNS, seed_label
+from .schema import OPTIONAL_SEEDS, SEED_COLUMNS, seed_columns, seed_label
 
 
 @dataclass(frozen=True)
@@ -55,12 +57,15 @@ def read_seed(seeds_dir: Path, name: str) -> tuple[Seed, list[SeedProblem]]:
         if name in OPTIONAL_SEEDS:
             return Seed(name, file, [], usable=True), problems
         return unusable(1, "(file)", "required seed file is missing")
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return unusable(1, "(file)", f"cannot be read: {exc.strerror or exc}")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        return unusable(line, "(file)", "is not UTF-8 text; save the file as UTF-8 CSV")
+        return unusable(line, "(file)", not_utf8_message(raw))
 
     # A quoted value may span lines, so each record keeps the line it starts on.
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -77,44 +82,87 @@ def read_seed(seeds_dir: Path, name: str) -> tuple[Seed, list[SeedProblem]]:
         return unusable(1, "(header)", f"the header row is missing; expected {', '.join(required)}")
 
     header = [trim(cell).lower() for cell in records[0][1]]
-    seen: set[str] = set()
-    for column in header:
-        if column and column in seen:
-            problems.append(SeedProblem(file, 1, column, "column appears twice in the header"))
-        seen.add(column)
-    for column in required:
-        if column not in seen:
-            problems.append(
-                SeedProblem(
-                    file,
-                    1,
-                    column,
-                    f"required column is missing (expected columns: {', '.join(required)})",
-                )
-            )
+    problems.extend(header_problems(name, header))
     if problems:
         return Seed(name, file, [], usable=False), problems
 
     rows: list[SeedRow] = []
     for line, record in records[1:]:
-        if len(record) > len(header):
+        if not any(trim(cell) for cell in record):
+            problems.append(SeedProblem(file, line, "(row)", "row is empty; delete it"))
+            continue
+        if len(record) != len(header):
+            # dbt cannot load a row whose value count differs from the header's.
+            fix = (
+                "a comma inside a value needs double quotes"
+                if len(record) > len(header)
+                else "each column needs a value, blank or not: add the missing commas"
+            )
             problems.append(
                 SeedProblem(
                     file,
                     line,
                     "(row)",
                     f"row has {len(record)} values but the header has {len(header)} columns "
-                    "(a comma inside a value needs double quotes)",
+                    f"({fix})",
                 )
             )
             continue
-        values = {
-            column: trim(cell)
-            for column, cell in zip(header, record, strict=False)
-            if column  # a blank header cell names no column
-        }
-        if not any(values.values()):
-            problems.append(SeedProblem(file, line, "(row)", "row is empty; delete it"))
-            continue
+        values = {column: trim(cell) for column, cell in zip(header, record, strict=True)}
         rows.append(SeedRow(file, line, values))
     return Seed(name, file, rows, usable=True), problems
+
+
+def not_utf8_message(raw: bytes) -> str:
+    """Why a seed's bytes cannot be read, naming Excel's Japanese default when it fits."""
+    try:
+        raw.decode("cp932")
+    except UnicodeDecodeError:
+        guess = ""
+    else:
+        guess = ' (it looks like Shift-JIS/CP932, what Excel saves as "CSV (Comma delimited)")'
+    return (
+        f"is not UTF-8 text{guess}; save it as UTF-8: in Excel choose "
+        '"CSV UTF-8 (Comma delimited) (*.csv)", in an editor the encoding UTF-8'
+    )
+
+
+def header_problems(name: str, header: list[str]) -> Iterator[SeedProblem]:
+    """Problems of a seed's (trimmed, lower-cased) header: line 1, one per column at fault.
+
+    dbt loads a seed into a table of fixed columns, by position: a column it does not know, a
+    missing one or a moved one would fail the build, or load values into the wrong column.
+    """
+    file = seed_label(name)
+    allowed = seed_columns(name)
+    expected = f"expected columns, in this order: {', '.join(allowed)}"
+    seen: set[str] = set()
+    faults = 0
+    for index, column in enumerate(header, start=1):
+        message = None
+        if not column:
+            message = "a column without a name in the header; delete the whole column"
+            column = f"(column {index})"
+        elif column in seen:
+            message = "column appears twice in the header"
+        elif column not in allowed:
+            close = difflib.get_close_matches(column, allowed, n=1)
+            guess = f"did you mean {close[0]}? " if close else ""
+            message = f"unknown column; {guess}a seed has no other columns ({expected})"
+        seen.add(column)
+        if message:
+            faults += 1
+            yield SeedProblem(file, 1, column, message)
+    for column in SEED_COLUMNS[name]:
+        if column not in seen:
+            faults += 1
+            yield SeedProblem(file, 1, column, f"required column is missing ({expected})")
+    in_order = [column for column in allowed if column in seen]
+    if not faults and header != in_order:
+        yield SeedProblem(
+            file,
+            1,
+            "(header)",
+            "the columns are out of order; dbt loads seed columns by position, so a moved "
+            f"column would be read as another one. Put them in this order: {', '.join(in_order)}",
+        )

@@ -66,7 +66,18 @@ SEED_COLUMNS: dict[str, tuple[str, ...]] = {
     "alert_routes": ("model_id", "to_stage", "channel", "destination"),
     "crm_field_map": ("model_id", "target", "score_column", "crm_field"),
 }
-"""Every seed and its required columns, in the contract's order (extra columns are allowed)."""
+"""Every seed and its required columns, in the contract's order."""
+
+OPTIONAL_SEED_COLUMNS: dict[str, tuple[str, ...]] = {name: () for name in SEED_COLUMNS}
+"""Columns a seed may have after its required ones, in this order (none yet). A seed has no other
+column: dbt loads a seed file into a table with a fixed column list (`column_types` in
+dbt_project.yml), by position, so a new optional column also needs its `column_types` entry."""
+
+
+def seed_columns(name: str) -> tuple[str, ...]:
+    """Every column the seed `name` may have, in the only order dbt loads correctly."""
+    return SEED_COLUMNS[name] + OPTIONAL_SEED_COLUMNS.get(name, ())
+
 
 OPTIONAL_SEEDS = frozenset({"alert_routes", "crm_field_map"})
 """Seeds that may be absent; every other seed in `SEED_COLUMNS` must exist."""

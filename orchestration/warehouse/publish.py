@@ -8,16 +8,40 @@ from pathlib import Path
 
 import duckdb
 
+from ..contracts import kept_tables
 from ..sql_text import sql_ident, sql_literal
 from .state import ensure_publish_log
 
 PUBLISHED_SCHEMAS = ("marts", "ops")
 
 
-def _copy_comments(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
+def _qualified(relation: str) -> str:
+    return ".".join(sql_ident(part) for part in relation.split("."))
+
+
+def _tables_to_publish(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(build relation, warehouse relation) of every table to publish: all of marts and ops,
+    and the other tables kept across runs (into `state`), so the warehouse can restore them."""
+    existing = [
+        f"{schema}.{table}"
+        for schema, table in con.execute(
+            "select schema_name, table_name from duckdb_tables() "
+            "where database_name = 'build' order by schema_name, table_name"
+        ).fetchall()
+    ]
+    copies = [(name, name) for name in existing if name.split(".")[0] in PUBLISHED_SCHEMAS]
+    copies += [
+        (table.relation, table.published_relation)
+        for table in kept_tables()
+        if table.published and table.relation in existing and table.relation not in dict(copies)
+    ]
+    return copies
+
+
+def _copy_comments(con: duckdb.DuckDBPyConnection, source: str, relation: str) -> None:
     """Carry the table and column descriptions (dbt's persist_docs) into the published copy,
     where BI tools show them; `create table as` copies data, not comments."""
-    relation = f"published.{sql_ident(schema)}.{sql_ident(table)}"
+    schema, table = source.split(".")
     (table_comment,) = con.execute(
         "select comment from duckdb_tables() "
         "where database_name = 'build' and schema_name = ? and table_name = ?",
@@ -65,21 +89,14 @@ def publish_warehouse(
                 )
                 logged = True
             con.execute(f"attach {sql_literal(str(staging))} as published")
-            tables = con.execute(
-                "select schema_name, table_name from duckdb_tables() "
-                "where database_name = 'build' and schema_name in "
-                f"({', '.join(sql_literal(s) for s in PUBLISHED_SCHEMAS)}) "
-                "order by schema_name, table_name"
-            ).fetchall()
-            for schema in sorted({schema for schema, _ in tables}):
+            copies = _tables_to_publish(con)
+            for schema in sorted({target.split(".")[0] for _, target in copies}):
                 con.execute(f"create schema published.{sql_ident(schema)}")
-            for schema, table in tables:
-                source = f"{sql_ident(schema)}.{sql_ident(table)}"
-                con.execute(f"create table published.{source} as select * from {source}")
-                counts[f"{schema}.{table}"] = con.execute(
-                    f"select count(*) from published.{source}"
-                ).fetchone()[0]
-                _copy_comments(con, schema, table)
+            for source, target in copies:
+                source_sql, target_sql = _qualified(source), "published." + _qualified(target)
+                con.execute(f"create table {target_sql} as select * from {source_sql}")
+                counts[target] = con.execute(f"select count(*) from {target_sql}").fetchone()[0]
+                _copy_comments(con, source, target_sql)
             con.execute("checkpoint published")
             con.execute("detach published")
         os.replace(staging, warehouse)

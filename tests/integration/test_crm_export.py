@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import time
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -256,7 +257,8 @@ def test_only_changes_are_sent_once_despite_rate_limits_and_failed_records(
     assert [rec["id"] for r in salesforce.requests[sf_before:] for rec in r.body["records"]] == [
         sf_id(9)
     ]
-    assert second.outbox.changed == 0 and read_outbox(outbox) == []
+    # The outbox is appended to, never rewritten: the second run changed no row, added none.
+    assert second.outbox.changed == 0 and read_outbox(outbox) == outbox_rows
     assert all(r[3] == "sent" for r in ledger(build_db))
 
     # Run 3: nothing changed, nothing is sent (not even an empty request).
@@ -267,8 +269,10 @@ def test_only_changes_are_sent_once_despite_rate_limits_and_failed_records(
     assert len(hubspot.requests) == hub_before and len(salesforce.requests) == sf_before
     assert (outbox / "crm_updates.csv").exists()
 
-    # Run 4: one lead score moves; only that model's fields of that contact are sent.
+    # Run 4, a day later: one lead score moves; only that model's fields of that contact are
+    # sent, and the outbox gains that one row, told apart from the earlier runs' by its as_of.
     with duckdb.connect(str(build_db)) as con:
+        con.execute("update marts.contact_scores set as_of = timestamp '2026-11-02'")
         con.execute(
             "update marts.contact_scores set total_score = 99 "
             "where contact_id = ? and model_id = 'lead'",
@@ -276,6 +280,14 @@ def test_only_changes_are_sent_once_despite_rate_limits_and_failed_records(
         )
     fourth = export(build_db, outbox, env, policy)
     assert (fourth.hubspot.sent, fourth.salesforce.sent, fourth.outbox.sent) == (1, 1, 1)
+    appended = read_outbox(outbox)
+    assert appended[: len(outbox_rows)] == outbox_rows
+    assert {r["as_of"] for r in outbox_rows} == {"2026-11-01T00:00:00.000Z"}
+    assert [
+        (r["model_id"], r["contact_id"], r["total_score"])
+        for r in appended
+        if r["as_of"] == "2026-11-02T00:00:00.000Z"
+    ] == [("lead", contact_id(10), "99")]
     (last,) = hubspot.calls("POST", BATCH_PATH)[-1].body["inputs"]
     assert last["id"] == "h10" and last["properties"]["leadscore_total"] == "99"
     assert not any("cross_sell" in name for name in last["properties"])
@@ -326,7 +338,7 @@ def test_without_any_crm_only_the_outbox_is_written(tmp_path, build_db, policy):
     assert len(read_outbox(outbox)) == N_CONTACTS + len(CROSS_SELL)
     assert {r[0] for r in ledger(build_db)} == {"outbox"}
     assert export(build_db, outbox, {}, policy).outbox.changed == 0
-    assert read_outbox(outbox) == []
+    assert len(read_outbox(outbox)) == N_CONTACTS + len(CROSS_SELL)  # nothing appended
 
 
 def test_a_half_configured_salesforce_is_reported_and_the_rest_still_runs(
@@ -383,16 +395,77 @@ def test_a_refused_token_stops_the_target_and_is_never_echoed(
     assert (fixed.hubspot.changed, fixed.hubspot.sent) == (240, 240)
 
 
-def test_server_errors_and_timeouts_are_retried(tmp_path, build_db, hubspot, sleeps):
-    policy = ExportPolicy(backoff_seconds=0.01, timeout_seconds=0.3, sleep=sleeps.append)
+def test_server_errors_are_retried_with_backoff(tmp_path, build_db, hubspot, sleeps):
+    policy = ExportPolicy(backoff_seconds=0.01, timeout_seconds=5, sleep=sleeps.append)
     hubspot.inject(503, path=BATCH_PATH)
-    hubspot.inject(delay=1.0, path=BATCH_PATH)  # answers too late: the client times out
     hubspot.inject(502, path=BATCH_PATH)
+    hubspot.inject(503, path=BATCH_PATH)
     summary = export(build_db, tmp_path / "outbox", crm_env(hubspot), policy)
     assert (summary.hubspot.sent, summary.hubspot.failed) == (240, 0)
     assert summary.hubspot.requests == 3 + 3
     assert sleeps[:3] == [0.01, 0.02, 0.04]  # exponential backoff without Retry-After
     assert Counter(hubspot.updated_ids()).most_common(1)[0][1] == 1
+
+
+def wait_for_updates(server, count: int, seconds: float = 3.0) -> None:
+    """Until the stand-in has carried out `count` updates (a late answer is still running)."""
+    deadline = time.monotonic() + seconds
+    while len(server.updated_ids()) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def test_an_answer_after_the_timeout_is_not_sent_again_in_the_same_run(
+    tmp_path, build_db, hubspot, sleeps
+):
+    policy = ExportPolicy(backoff_seconds=0.01, timeout_seconds=0.5, sleep=sleeps.append)
+    # The first batch is carried out, but its answer comes after the client gave up.
+    hubspot.inject(delay=1.0, process=True, path=BATCH_PATH)
+    hubspot.inject(delay=1.0, path=BATCH_PATH)  # the second gets no answer at all
+    first = export(build_db, tmp_path / "outbox", crm_env(hubspot), policy)
+    wait_for_updates(hubspot, 140)
+    assert (first.hubspot.sent, first.hubspot.failed, first.hubspot.requests) == (40, 200, 3)
+    assert "it may have arrived, so it is not sent again in this run" in first.hubspot.errors[0]
+    assert set(Counter(hubspot.updated_ids()).values()) == {1}  # nothing twice in the run
+    assert sleeps == []
+    second = export(build_db, tmp_path / "outbox", crm_env(hubspot), policy)
+    assert (second.hubspot.changed, second.hubspot.sent) == (200, 200)
+    assert {r[3] for r in ledger(build_db)} == {"sent"}
+
+
+def test_the_delivery_budget_leaves_the_rest_pending_for_the_next_run(
+    tmp_path, build_db, hubspot, policy
+):
+    slow = ExportPolicy(
+        timeout_seconds=2, budget_seconds=0.8, hubspot_batch_size=20, sleep=policy.sleep
+    )
+    hubspot.inject(delay=0.3, process=True, path=BATCH_PATH, times=12)  # every batch is slow
+    started = time.monotonic()
+    first = export(build_db, tmp_path / "outbox", crm_env(hubspot), slow)
+    elapsed = time.monotonic() - started
+    wait_for_updates(hubspot, first.hubspot.sent + first.hubspot.failed)
+    target = first.hubspot
+    assert elapsed < 2.5  # unbounded: 12 batches x 0.3 s, and the planning
+    assert target.sent >= 20 and target.deferred >= 120
+    assert target.sent + target.failed + target.deferred == 240
+    assert f"{target.deferred:,} left for the next run (delivery budget of 0.8 s used up)" in (
+        first.describe()
+    )
+    assert not first.success and first.outbox.sent == N_CONTACTS + len(CROSS_SELL)
+    statuses = {(r[1], r[3]) for r in ledger(build_db) if r[0] == "hubspot"}
+    assert len({c for c, status in statuses if status == "pending"}) == target.deferred
+    assert set(Counter(hubspot.updated_ids()).values()) == {1}
+    second = export(build_db, tmp_path / "outbox", crm_env(hubspot), policy)
+    assert second.hubspot.changed == target.failed + target.deferred
+    assert second.hubspot.sent == second.hubspot.changed and second.success
+
+
+def test_a_plain_http_crm_url_is_refused_and_the_outbox_still_written(tmp_path, build_db, policy):
+    env = {"HUBSPOT_ACCESS_TOKEN": HUBSPOT_TOKEN, "HUBSPOT_BASE_URL": "http://api.example.com"}
+    summary = export(build_db, tmp_path / "outbox", env, policy)
+    assert not summary.hubspot.configured and summary.hubspot.sent == 0
+    assert summary.hubspot.note.startswith("not configured: HUBSPOT_BASE_URL uses plain http")
+    assert "https is required" in summary.hubspot.note
+    assert summary.outbox.sent == N_CONTACTS + len(CROSS_SELL)
 
 
 def test_a_service_that_stays_down_leaves_everything_for_the_next_run(

@@ -10,7 +10,8 @@ documented request and response shapes the exporter relies on:
   a list of SaveResults `{id, success, errors: [{statusCode, message, fields}]}` in order).
 
 Both check `Authorization: Bearer <token>` (401 otherwise) and accept injected faults (429 with
-Retry-After, 5xx, slow answers) for the next requests.
+Retry-After, 5xx, no answer, slow answers to requests they still carry out) for the next
+requests.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class Fault:
     delay: float = 0.0
     body: Any = None
     path: str | None = None
+    process: bool = False
 
 
 @dataclass
@@ -134,11 +136,17 @@ class FakeServer:
         body: Any = None,
         path: str | None = None,
         times: int = 1,
+        process: bool = False,
     ) -> None:
-        """Answer the next `times` authorized requests (to `path`, if given) with a fault."""
+        """Answer the next `times` authorized requests (to `path`, if given) with a fault.
+
+        `delay` alone: no answer after that long (the request is not carried out). With
+        `process`: carried out and answered as usual, only `delay` late (a slow server, or one
+        whose answer arrives after the client gave up).
+        """
         with self.lock:
             for _ in range(times):
-                self.faults.append(Fault(status, retry_after, delay, body, path))
+                self.faults.append(Fault(status, retry_after, delay, body, path, process))
 
     def calls(self, method: str, path: str) -> list[RecordedRequest]:
         return [r for r in self.requests if r.method == method and r.path == path]
@@ -168,7 +176,9 @@ class FakeServer:
             fault = next((f for f in self.faults if f.path in (None, path)), None)
             if fault is not None:
                 self.faults.remove(fault)
-        if fault is not None:
+        if fault is not None and fault.process:
+            time.sleep(fault.delay)
+        elif fault is not None:
             if fault.delay:
                 time.sleep(fault.delay)
                 if fault.status is None:

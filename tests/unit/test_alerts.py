@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import logging
+import time
+from collections import Counter
 from datetime import datetime
 
 import duckdb
 import pytest
 
-from orchestration.alerts import run_alerts
-from orchestration.delivery import RetryPolicy
+from orchestration.alerts import alert_policy, deliver_pending, run_alerts
+from orchestration.config import ConfigError
+from orchestration.delivery import RetryPolicy, redact_url
 from tests.support.webhook_receiver import Receiver
 
 AS_OF = datetime(2026, 11, 1)
@@ -27,11 +31,11 @@ def con(tmp_path):
         )
         connection.execute(
             "create table marts.stage_changes as select * from (values "
-            "('lead', 'c1', 'lead', 'mql', timestamp '2026-11-01'), "
-            "('lead', 'c2', 'mql', 'sql', timestamp '2026-11-01'), "
-            "('lead', 'c3', 'lead', 'mql', timestamp '2026-11-01'), "
-            "('lead', 'c4', 'mql', 'lead', timestamp '2026-11-01')) "
-            "as t(model_id, contact_id, from_stage, to_stage, changed_at)"
+            "('lead', 'c1', 'lead', 'mql', timestamp '2026-11-01', timestamp '2026-10-31'), "
+            "('lead', 'c2', 'mql', 'sql', timestamp '2026-11-01', timestamp '2026-10-31'), "
+            "('lead', 'c3', 'lead', 'mql', timestamp '2026-11-01', timestamp '2026-10-31'), "
+            "('lead', 'c4', 'mql', 'lead', timestamp '2026-11-01', timestamp '2026-10-31')) "
+            "as t(model_id, contact_id, from_stage, to_stage, changed_at, previous_as_of)"
         )
         connection.execute(
             "create table marts.contact_scores as select * from (values "
@@ -165,3 +169,125 @@ def test_the_first_run_records_a_baseline_without_alerting(con, tmp_path):
     assert again.new == 0 and again.sent == 0
     assert receiver.received == []
     assert statuses(con) == [("c1", "mql", "webhook", "suppressed", 0)]
+
+
+# --- secrets, https, budget -----------------------------------------------------------------
+
+SLACK_SECRET = "Xq7LeadScoreSecret42"
+SLACK_PATH = f"/services/T0LEADS01/B0SCORE02/{SLACK_SECRET}"
+
+
+def ledger_text(con):
+    return repr(con.execute("select * from ops.alert_deliveries").fetchall())
+
+
+def test_a_secret_destination_is_stored_redacted_and_never_logged(con, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    receiver = Receiver(failures=[500] * 6, echo=True)  # both alerts fail a whole run
+    secret_url = receiver.base_url + SLACK_PATH
+    try:
+        route(con, "mql", "webhook", secret_url)
+        route(con, "sql", "slack", secret_url)
+        down = run_alerts(con, AS_OF, tmp_path, baseline=False, policy=FAST, env={})
+        stored = con.execute("select distinct destination from ops.alert_deliveries").fetchall()
+        failed_text = ledger_text(con)
+        up = run_alerts(con, AS_OF, tmp_path, baseline=False, policy=FAST, env={})
+    finally:
+        receiver.close()
+    assert (down.failed, up.sent) == (2, 2)
+    # Sent to the real URL, looked up from the routes by its redacted form.
+    assert receiver.paths == [SLACK_PATH] * 8
+    assert sorted(body.get("contact_id") or body["text"][:4] for body in receiver.accepted) == [
+        "*c2*",
+        "c1",
+    ]
+    assert stored == [(redact_url(secret_url),)]
+    assert stored[0][0].startswith(f"{receiver.base_url}/… sha256:")
+    assert "no hook at [redacted]" in failed_text  # the receiver echoed the path
+    assert "HTTP Request: POST [redacted]" in caplog.text  # httpx's own log line, scrubbed
+    for text in (failed_text, ledger_text(con), caplog.text, repr(down), repr(up)):
+        assert SLACK_SECRET not in text and "T0LEADS01" not in text
+
+
+def test_destinations_stored_by_an_earlier_version_are_redacted(con, tmp_path):
+    receiver = Receiver(failures=[])
+    secret_url = receiver.base_url + SLACK_PATH
+    try:
+        route(con, "sql", "webhook", secret_url)
+        run_alerts(con, AS_OF, tmp_path, baseline=True, policy=FAST, env={})
+        # An older version stored the URL itself; its owed alert is still delivered.
+        con.execute(
+            "update ops.alert_deliveries set destination = ?, status = 'pending'", [secret_url]
+        )
+        summary = deliver_pending(con, tmp_path, FAST, {})
+    finally:
+        receiver.close()
+    assert summary.sent == 1 and receiver.paths == [SLACK_PATH]
+    assert SLACK_SECRET not in ledger_text(con)
+
+
+def test_a_route_removed_from_the_seed_leaves_its_alert_owed_with_a_clear_error(con, tmp_path):
+    route(con, "sql", "webhook", "https://hooks.example.com/services/T1/B2/" + SLACK_SECRET)
+    run_alerts(con, AS_OF, tmp_path, baseline=True, policy=FAST, env={})
+    con.execute("update ops.alert_deliveries set status = 'pending'")
+    con.execute("delete from staging.stg_alert_routes")
+    summary = deliver_pending(con, tmp_path, FAST, {})
+    assert summary.failed == 1
+    (error,) = con.execute("select last_error from ops.alert_deliveries").fetchone()
+    assert "no longer in alert_routes.csv" in error and "lead → sql (webhook)" in error
+    assert SLACK_SECRET not in error
+
+
+def test_plain_http_is_refused_except_for_loopback_hosts(con, tmp_path):
+    route(con, "mql", "webhook", "http://hooks.example.com/services/T1/B2/" + SLACK_SECRET)
+    route(con, "sql", "webhook")  # the environment's
+    env = {"LEADSCORE_WEBHOOK_URL": "http://alerts.example.com/in?token=" + SLACK_SECRET}
+    summary = run_alerts(con, AS_OF, tmp_path, baseline=False, policy=FAST, env=env)
+    assert summary.failed == 2
+    errors = dict(con.execute("select to_stage, last_error from ops.alert_deliveries").fetchall())
+    assert errors["mql"].startswith("the destination of alert_routes.csv route lead → mql")
+    assert errors["sql"].startswith("LEADSCORE_WEBHOOK_URL uses plain http")
+    for error in errors.values():
+        assert "https is required" in error and SLACK_SECRET not in error
+    assert con.execute("select max(attempts) from ops.alert_deliveries").fetchone()[0] == 0
+
+
+def test_the_budget_bounds_a_slow_receiver_and_nothing_is_sent_twice_in_a_run(con, tmp_path):
+    # The issue, scaled down: a receiver answering after the timeout used to hold the run for
+    # timeout x attempts x alerts, and got every alert `attempts` times.
+    receiver = Receiver(failures=[], delay=2.0)
+    policy = RetryPolicy(attempts=3, backoff_seconds=0.01, timeout_seconds=1, budget_seconds=0.5)
+    try:
+        for stage in ("mql", "sql", "lead"):
+            route(con, stage, "webhook", receiver.url)
+        started = time.monotonic()
+        slow = run_alerts(con, AS_OF, tmp_path, baseline=False, policy=policy, env={})
+        elapsed = time.monotonic() - started
+        in_run = Counter(body["contact_id"] for body in receiver.received)
+        rows = con.execute(
+            "select contact_id, status, attempts, last_error from ops.alert_deliveries order by all"
+        ).fetchall()
+        receiver.delay = 0.0
+        fast = run_alerts(con, AS_OF, tmp_path, baseline=False, policy=policy, env={})
+    finally:
+        receiver.close()
+    assert elapsed < 1.5  # unbounded: 3 alerts x 1 s (and formerly x 3 attempts)
+    assert set(in_run.values()) == {1}  # a late answer is never followed by a second send
+    assert slow.sent == 0 and slow.failed + slow.deferred == 3 and slow.deferred >= 1
+    assert f"{slow.deferred} left for the next run (delivery budget of 0.5 s used up)" in (
+        slow.describe()
+    )
+    for _, status, attempts, error in rows:
+        if attempts:  # sent once, no answer in time: failed, owed to the next run
+            assert status == "failed" and "it may have arrived" in error
+        else:  # never attempted: still owed as it was
+            assert status == "pending" and error is None
+    assert sum(1 for row in rows if row[2] == 0) == slow.deferred
+    assert (fast.sent, fast.failed, fast.deferred) == (3, 0, 0)
+
+
+def test_the_budget_comes_from_the_environment():
+    assert alert_policy({}).budget_seconds == 60
+    assert alert_policy({"LEADSCORE_DELIVERY_BUDGET_SECONDS": "2.5"}).budget_seconds == 2.5
+    with pytest.raises(ConfigError, match="LEADSCORE_DELIVERY_BUDGET_SECONDS='soon'"):
+        alert_policy({"LEADSCORE_DELIVERY_BUDGET_SECONDS": "soon"})

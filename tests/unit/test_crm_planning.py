@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import datetime
 from decimal import Decimal
 
@@ -173,13 +174,16 @@ def test_unchanged_rows_are_not_exported_again(con, tmp_path):
     def export(**kwargs):
         return run_crm_exports(con, tmp_path, env={}, policy=policy, **kwargs)
 
+    def outbox_rows():
+        with outbox_file.open(newline="", encoding="utf-8") as handle:
+            return list(csv.DictReader(handle))
+
     assert export().outbox.changed == 2
-    assert len(outbox_file.read_text(encoding="utf-8").splitlines()) == 3
+    first = outbox_rows()
+    assert len(first) == 2 and len(outbox_file.read_text(encoding="utf-8").splitlines()) == 3
     again = export()
     assert (again.outbox.changed, again.outbox.unchanged) == (0, 2)
-    assert outbox_file.read_text(encoding="utf-8").splitlines() == [
-        outbox_file.read_text(encoding="utf-8").splitlines()[0]
-    ]
+    assert outbox_rows() == first  # nothing appended, nothing rewritten
     con.execute("update marts.contact_scores set as_of = as_of + interval 1 day")
     assert export().outbox.changed == 0
     con.execute("update marts.contact_scores set total_score = 1 where contact_id = 'c2'")
@@ -188,6 +192,11 @@ def test_unchanged_rows_are_not_exported_again(con, tmp_path):
     assert dry.outbox.changed == 1 and dry.outbox.preview[0]["total_score"] == "1"
     assert con.execute(f"select * from {LEDGER_TABLE} order by all").fetchall() == before
     assert export().outbox.changed == 1
-    lines = outbox_file.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 2 and lines[1].startswith("lead,c2,")
+    rows = outbox_rows()
+    assert rows[:2] == first  # appended: the earlier run's rows stay
+    # The run's rows are the ones with its as_of.
+    (later,) = {r["as_of"] for r in rows} - {r["as_of"] for r in first}
+    assert [(r["contact_id"], r["total_score"]) for r in rows if r["as_of"] == later] == [
+        ("c2", "1")
+    ]
     assert con.execute("select count(*) from duckdb_tables() where temporary").fetchall() == [(0,)]

@@ -36,7 +36,7 @@ from orchestration.crm.mapping import (
     text_value,
     values_hash,
 )
-from orchestration.crm.outbox import write_outbox
+from orchestration.crm.outbox import append_outbox
 from orchestration.crm.planning import outbox_plan, plan_crm, record_identity, score_source
 from orchestration.crm.sql_values import Column, ScoreSource, json_value_sql, text_sql
 
@@ -178,14 +178,14 @@ def test_outbox_text_fingerprints_and_ledger_values_equal_the_python_reference(c
 def test_the_outbox_file_is_byte_identical_to_csv_dict_writer(con, tmp_path):
     ensure_export_ledger(con)
     with outbox_plan(con, score_source(con)) as plan:
-        path = write_outbox(tmp_path, plan.csv_lines(con))
+        path = append_outbox(tmp_path, plan.csv_lines(con))
     content = path.read_bytes()
     assert content == dict_writer_bytes([outbox_values(row) for row in reference_rows(con)])
     assert b"\r\n" in content and b'"a,b ""quoted"" line\nbreak\r\ttab' in content
 
 
 def test_an_outbox_without_changes_is_the_header_alone(con, tmp_path):
-    path = write_outbox(tmp_path, [])
+    path = append_outbox(tmp_path, [])
     assert path.read_bytes() == dict_writer_bytes([])
 
 

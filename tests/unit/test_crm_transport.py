@@ -9,6 +9,7 @@ import pytest
 
 from orchestration.config import (
     DEFAULT_HUBSPOT_BASE_URL,
+    ConfigError,
     CrmConfigError,
     check_token,
     hubspot_config,
@@ -101,6 +102,8 @@ def test_hubspot_configuration():
     assert sandbox.base_url == "http://127.0.0.1:8080"
     with pytest.raises(CrmConfigError):
         hubspot_config({"HUBSPOT_ACCESS_TOKEN": "t", "HUBSPOT_BASE_URL": "ftp://x"})
+    with pytest.raises(CrmConfigError, match="HUBSPOT_BASE_URL uses plain http.*https is required"):
+        hubspot_config({"HUBSPOT_ACCESS_TOKEN": "t", "HUBSPOT_BASE_URL": "http://api.hubapi.com"})
 
 
 def test_salesforce_configuration():
@@ -120,6 +123,9 @@ def test_salesforce_configuration():
         salesforce_config({"SALESFORCE_INSTANCE_URL": "https://acme.my.salesforce.com"})
     with pytest.raises(CrmConfigError):
         salesforce_config({**env, "SALESFORCE_SOBJECT": "Lead; drop"})
+    plain = {**env, "SALESFORCE_INSTANCE_URL": "http://acme.my.salesforce.com"}
+    with pytest.raises(CrmConfigError, match="SALESFORCE_INSTANCE_URL uses plain http"):
+        salesforce_config(plain)
 
 
 def test_timeouts_and_attempts_are_configurable():
@@ -128,6 +134,11 @@ def test_timeouts_and_attempts_are_configurable():
     )
     assert (policy.timeout_seconds, policy.attempts) == (2.5, 6)
     assert policy_from_env({}).timeout_seconds == 30.0
+    assert policy_from_env({}).budget_seconds == 60.0
+    budget = policy_from_env({"LEADSCORE_DELIVERY_BUDGET_SECONDS": "15"})
+    assert budget.budget_seconds == 15.0
+    with pytest.raises(ConfigError, match="LEADSCORE_DELIVERY_BUDGET_SECONDS='0' must be positive"):
+        policy_from_env({"LEADSCORE_DELIVERY_BUDGET_SECONDS": "0"})
     with pytest.raises(CrmConfigError):
         policy_from_env({"LEADSCORE_CRM_TIMEOUT_SECONDS": "soon"})
     with pytest.raises(CrmConfigError):

@@ -247,3 +247,20 @@ def test_quoted_line_breaks_and_short_rows_are_read(con, landing):
         con,
         "select contact_id from raw.contacts where _file_path = 'contacts/notes.csv' order by 1",
     ) == [("c5",), ("c6",)]
+
+
+def test_a_deleted_landing_file_is_reported_and_a_header_only_file_retracts_its_rows(
+    landing, tmp_path
+):
+    con = duckdb.connect(str(tmp_path / "build.duckdb"))
+    ingest_landing(con, landing)
+    web = landing / "activities" / "web.csv"
+    web.unlink()
+    summary = ingest_landing(con, landing)
+    assert summary.missing_files == ["activities/web.csv"]
+    assert "no longer in the landing folder: activities/web.csv" in summary.describe()
+    assert con.execute("select count(*) from raw.activities").fetchone()[0] > 0  # rows stay
+    web.write_text("contact_id,activity_type,occurred_at\n", encoding="utf-8")
+    summary = ingest_landing(con, landing)
+    assert summary.missing_files == []
+    assert con.execute("select count(*) from raw.activities").fetchone()[0] == 0

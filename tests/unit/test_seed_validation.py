@@ -1046,10 +1046,16 @@ def test_optional_seeds_may_be_missing(seeds: Path) -> None:
     assert validate_seeds(seeds) == []
 
 
-def test_extra_columns_and_column_order_are_accepted(seeds: Path) -> None:
+def test_extra_columns_and_column_order_are_refused_on_the_header_line(seeds: Path) -> None:
+    """dbt loads an existing seed table by column position: a moved or extra column would be
+    read as another one, so validate refuses both before dbt sees them."""
     rows = _read(seeds, "score_bands")
-    _write(seeds, "score_bands", [[*reversed(row), "note"] for row in rows])
-    assert validate_seeds(seeds) == []
+    _write(seeds, "score_bands", [[*reversed(row)] for row in rows])
+    text = format_problems(validate_seeds(seeds))
+    assert "seeds/score_bands.csv:1: (header): the columns are out of order" in text
+    _write(seeds, "score_bands", [[*row, "note"] for row in rows])
+    text = format_problems(validate_seeds(seeds))
+    assert "seeds/score_bands.csv:1: note: unknown column" in text
 
 
 def test_text_is_compared_trimmed_and_case_insensitively(seeds: Path) -> None:
@@ -1148,3 +1154,19 @@ def test_problem_text_and_format() -> None:
 )
 def test_regex_problem(pattern: str, ok: bool) -> None:
     assert (regex_problem(pattern) is None) is ok
+
+
+def test_alert_destinations_must_be_https_except_loopback(seeds: Path) -> None:
+    _write(
+        seeds,
+        "alert_routes",
+        [
+            ["model_id", "to_stage", "channel", "destination"],
+            ["lead", "mql", "webhook", "http://hooks.example.com/T1/secret"],
+            ["lead", "sql", "webhook", "http://127.0.0.1:9/hook"],
+        ],
+    )
+    text = format_problems(validate_seeds(seeds))
+    assert "seeds/alert_routes.csv:2: destination: a webhook destination uses plain http" in text
+    assert "alert_routes.csv:3" not in text
+    assert "secret" not in text

@@ -33,6 +33,7 @@ def stage_change_alerts(
             "new": summary.new,
             "sent": summary.sent,
             "failed": summary.failed,
+            "deferred": summary.deferred,
             "baseline_suppressed": summary.suppressed,
         }
     )

@@ -33,7 +33,7 @@ def crm_exports(context: AssetExecutionContext, leadscore: LeadscoreResource) ->
             **{
                 f"{target.target}_{measure}": getattr(target, measure)
                 for target in summary.targets
-                for measure in ("changed", "sent", "failed")
+                for measure in ("changed", "sent", "failed", "deferred")
             },
         }
     )

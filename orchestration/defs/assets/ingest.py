@@ -15,6 +15,7 @@ from ...config import LANDING_ENTITIES
 from ...ingest import ingest_landing
 from ..resources import LeadscoreResource
 from .common import connect_build_db
+from .state import KEPT_STATE
 
 # Contacts land in two raw tables: the records and their properties in long form.
 RAW_TABLES = {entity: [entity] for entity in LANDING_ENTITIES} | {
@@ -30,6 +31,7 @@ def _ingest_asset(entity: str) -> AssetsDefinition:
             description=f"Landing files under landing/{entity}/ loaded into raw.{table} (each "
             "file once; bad rows quarantined with file, row and reason).",
             kinds={"duckdb", "python"},
+            deps=[KEPT_STATE],
         )
         for table in RAW_TABLES[entity]
     ]
@@ -50,6 +52,7 @@ def _ingest_asset(entity: str) -> AssetsDefinition:
             "rows_loaded": summary.rows_loaded,
             "rows_quarantined": summary.rows_quarantined,
             "failed_files": "\n".join(f"{f.path}: {f.error}" for f in summary.file_errors),
+            "missing_files": "\n".join(summary.missing_files),
         }
         for index, spec in enumerate(specs):
             # Counts belong to the entity once, on its first table.
