@@ -9,8 +9,10 @@ DEMO_AS_OF ?= 2026-11-01T00:00:00Z
 BENCH_CONTACTS ?= 1000000
 BENCH_ACTIVITIES ?= 50
 BENCH_REPEAT ?= 1
+MANY_CONTACTS ?= 20000
+MANY_RUNS ?= 24
 
-.PHONY: demo test lint dev bench parse clean
+.PHONY: demo test test-slow lint dev bench parse clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run: make PYTHON=python3 ..." >&2; exit 1; }
@@ -30,7 +32,11 @@ demo: $(STAMP)
 	$(BIN)/leadscore top --limit 10
 
 test: $(STAMP) parse
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not faults and not slow"
+
+# Fault injection and many-run scenarios (about 6 minutes more); CI runs both targets.
+test-slow: $(STAMP) parse
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "faults or slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check orchestration tests
@@ -42,6 +48,7 @@ dev: $(STAMP) parse
 
 bench: $(STAMP) parse
 	$(BIN)/python tests/bench/bench.py --contacts $(BENCH_CONTACTS) --activities-per-contact $(BENCH_ACTIVITIES) --repeat $(BENCH_REPEAT)
+	$(BIN)/python tests/bench/many_runs.py --contacts $(MANY_CONTACTS) --runs $(MANY_RUNS)
 
 clean:
 	rm -rf $(VENV) dbt_project/target dbt_project/logs data

@@ -28,6 +28,7 @@ from .delivery import (
 from .delivery.destinations import destination_url, redact_destinations, route_urls
 from .delivery.ledger import OWED, PENDING, outcome_assignments
 from .sql_text import sql_literal
+from .vocabulary import ANY_DIRECTION, BACKFILL_CHANGE_CAUSE
 
 log = logging.getLogger(__name__)
 
@@ -130,10 +131,16 @@ def record_new_alerts(
 ) -> tuple[int, int]:
     """Insert a ledger row for every routed stage change of `as_of` not yet recorded.
 
+    A route alerts a change into its `to_stage` in its direction (contract §8): `up` when the
+    change's `stage_direction` is up (a rise in stage rank, or a contact scored for the first
+    time), `down` when it is down, `any` for both. A backfilled change never alerts.
+
     The delivery key hashes model, contact, from and to stage, the published run the change is
-    measured from, and the route: re-running the same change (also after a run that failed
-    after alerting) never adds a second row. On the first run of an installation (`baseline`)
-    the rows are recorded as `suppressed`: alerting on every existing MQL would flood sales.
+    measured from, and the route's channel and destination (not its direction: editing it never
+    re-sends a change; validation refuses overlapping directions to one destination): re-running
+    the same change (also after a run that failed after alerting) never adds a second row. On
+    the first run of an installation (`baseline`) the rows are recorded as `suppressed`:
+    alerting on every existing MQL would flood sales.
     `destination` is the route's own; blank means the environment's, looked up when sending
     (a Slack webhook URL is a secret: it is never stored). One set-based insert, whatever the
     number of changes. Returns (new, suppressed).
@@ -166,13 +173,18 @@ def record_new_alerts(
                 )), 32) as alert_id
             from marts.stage_changes as changes
             inner join staging.stg_alert_routes as routes
-                on changes.model_id = routes.model_id and changes.to_stage = routes.to_stage
+                on
+                    changes.model_id = routes.model_id
+                    and changes.to_stage = routes.to_stage
+                    and routes.direction in ($any_direction, changes.stage_direction)
             inner join marts.contact_scores as scores
                 on changes.model_id = scores.model_id and changes.contact_id = scores.contact_id
             left join marts.contacts as contacts on changes.contact_id = contacts.contact_id
             where
                 changes.changed_at = $as_of
                 and changes.to_stage is distinct from changes.from_stage
+                -- A backfill computes past instants into history only: it never alerts.
+                and changes.change_cause is distinct from $backfill
                 and not scores.is_excluded
         )
         select
@@ -193,7 +205,13 @@ def record_new_alerts(
         where alert_id not in (select alert_id from ops.alert_deliveries)
         order by model_id, contact_id, channel
         """,
-        {"as_of": as_of, "status": status, "now": _now()},
+        {
+            "as_of": as_of,
+            "status": status,
+            "now": _now(),
+            "any_direction": ANY_DIRECTION,
+            "backfill": BACKFILL_CHANGE_CAUSE,
+        },
     ).fetchone()[0]
     return inserted, inserted if baseline else 0
 

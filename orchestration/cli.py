@@ -132,6 +132,30 @@ def demo(ctx, contacts, activities_per_contact, seed, as_of, progress) -> None:
 
 
 @main.command()
+@click.option("--from", "start", required=True, help="First instant, e.g. 2026-08-01 (UTC).")
+@click.option("--to", "end", required=True, help="Last instant, at most the last published run.")
+@click.option("--every", default="1d", show_default=True, help="Step: 30m, 12h, 1d, 7d, 2w.")
+@click.pass_context
+def backfill(ctx, start, end, every) -> None:
+    """Compute past instants into history only (score_history, stage_changes).
+
+    No alerts, no CRM exports, no change to the current marts or the sticky memory; the seeds
+    and landing files are used as they are now, and each row records its rule-set version.
+    Instants a run published are skipped; re-running a range leaves the same rows.
+    """
+    from .backfill import BackfillError, run_backfill
+    from .warehouse.run_lock import RunLockedError
+
+    settings = _settings(ctx.obj["data_dir"])
+    click.echo(f"backfilling history (data: {settings.data_dir}) ...")
+    try:
+        summary = run_backfill(settings, start, end, every, report=click.echo)
+    except (BackfillError, RunLockedError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(summary.describe())
+
+
+@main.command()
 @click.option("--as-of", default=None, help=AS_OF_HELP)
 @click.option(
     "--accept-impact",

@@ -2,7 +2,8 @@
 
 Nothing else reads `os.environ` for a setting: modules ask this one, passing an `env` mapping
 where tests need another environment. The as-of instant is resolved here too, once per run
-(`resolve_as_of`), and handed around as a datetime.
+(`resolve_as_of`), and handed around as a datetime. Longer than 500 lines because it is the
+one owner of every setting (splitting it would scatter the environment again).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ OS; past this much it spills to the temp directory instead (1M contacts x 50 act
 DEFAULT_DBT_THREADS = 2
 DEFAULT_REFRESH_CRON = "0 * * * *"
 DEFAULT_MAX_STAGE_CHURN = 0.20
+DEFAULT_HISTORY_MIN_DELTA = 1.0
 DEFAULT_CRM_TIMEOUT_SECONDS = 30.0
 DEFAULT_CRM_MAX_ATTEMPTS = 4
 DEFAULT_HUBSPOT_BASE_URL = "https://api.hubapi.com"
@@ -68,6 +70,7 @@ class EnvVar:
     CRM_TIMEOUT_SECONDS = "LEADSCORE_CRM_TIMEOUT_SECONDS"
     CRM_MAX_ATTEMPTS = "LEADSCORE_CRM_MAX_ATTEMPTS"
     DELIVERY_BUDGET_SECONDS = "LEADSCORE_DELIVERY_BUDGET_SECONDS"
+    HISTORY_MIN_DELTA = "LEADSCORE_HISTORY_MIN_DELTA"
     DAGSTER_HOME = "DAGSTER_HOME"  # Dagster's own: where `dagster dev` keeps its run history
     # Set by leadscore for its dbt child process only (profiles.yml, macros/as_of.sql): they
     # never feed back into the user's configuration.
@@ -76,6 +79,8 @@ class EnvVar:
     DBT_DUCKDB_THREADS = "LEADSCORE_DBT_DUCKDB_THREADS"
     DBT_DUCKDB_MEMORY_LIMIT = "LEADSCORE_DBT_DUCKDB_MEMORY_LIMIT"
     DBT_DUCKDB_TEMP_DIR = "LEADSCORE_DBT_DUCKDB_TEMP_DIR"
+    DBT_HISTORY_MIN_DELTA = "LEADSCORE_DBT_HISTORY_MIN_DELTA"
+    DBT_RUN_KIND = "LEADSCORE_DBT_RUN_KIND"  # `run`, or `backfill` (macros/history.sql)
 
 
 SECRET_VARIABLES = (
@@ -139,6 +144,14 @@ def parse_as_of(value: str | datetime) -> datetime:
 def format_as_of(as_of: datetime) -> str:
     """The canonical text form of an as-of instant (what dbt and the run config receive)."""
     return as_of.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def display_instant(instant: datetime) -> str:
+    """An instant as users write it (`--as-of`): ISO 8601 in UTC, e.g. 2026-11-01T00:00:00Z."""
+    if instant.tzinfo is not None:
+        instant = instant.astimezone(UTC).replace(tzinfo=None)
+    text = instant.isoformat(timespec="microseconds" if instant.microsecond else "seconds")
+    return text + "Z"
 
 
 def resolve_as_of(
@@ -215,6 +228,7 @@ class Settings:
     duckdb_memory_limit: str
     duckdb_temp_directory: Path
     dbt_threads: int = DEFAULT_DBT_THREADS
+    history_min_delta: float = DEFAULT_HISTORY_MIN_DELTA
 
     @property
     def landing_dir(self) -> Path:
@@ -249,18 +263,23 @@ class Settings:
         config["memory_limit"] = self.duckdb_memory_limit
         return config
 
-    def dbt_environment(self, as_of: datetime | None = None) -> dict[str, str]:
-        """The variables profiles.yml and macros/as_of.sql read in dbt's process.
+    def dbt_environment(
+        self, as_of: datetime | None = None, backfill: bool = False, database: Path | None = None
+    ) -> dict[str, str]:
+        """The variables profiles.yml and the macros (as_of.sql, history.sql) read in dbt's
+        process; `backfill` builds a past instant into history only, into `database`.
 
         The instant goes through the environment rather than `--vars`: a changed var makes dbt
         re-parse the whole project (about 4 s), while `env_var()` keeps partial parsing.
         """
         variables = {
-            EnvVar.DBT_BUILD_DB_PATH: str(self.build_db_path),
+            EnvVar.DBT_BUILD_DB_PATH: str(database or self.build_db_path),
             EnvVar.DBT_DUCKDB_TEMP_DIR: str(self.duckdb_temp_directory),
             EnvVar.DBT_DUCKDB_THREADS: str(self.duckdb_threads or os.cpu_count() or 2),
             EnvVar.DBT_DUCKDB_MEMORY_LIMIT: self.duckdb_memory_limit,
             EnvVar.DBT_THREADS: str(self.dbt_threads),
+            EnvVar.DBT_HISTORY_MIN_DELTA: f"{self.history_min_delta:.2f}",
+            EnvVar.DBT_RUN_KIND: "backfill" if backfill else "run",
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
         if as_of is not None:
@@ -277,13 +296,28 @@ def load_settings(
     temp = _text(env, EnvVar.DUCKDB_TEMP_DIR)
     threads = _positive_number(env, EnvVar.DUCKDB_THREADS, integer=True)
     dbt_threads = _positive_number(env, EnvVar.DBT_THREADS, integer=True)
+    min_delta = _text(env, EnvVar.HISTORY_MIN_DELTA)
     return Settings(
         data_dir=root,
         duckdb_threads=int(threads) if threads else None,
         duckdb_memory_limit=_text(env, EnvVar.DUCKDB_MEMORY_LIMIT) or DEFAULT_DUCKDB_MEMORY_LIMIT,
         duckdb_temp_directory=Path(temp) if temp else root / "work" / "duckdb_tmp",
         dbt_threads=int(dbt_threads) if dbt_threads else DEFAULT_DBT_THREADS,
+        history_min_delta=_points(EnvVar.HISTORY_MIN_DELTA, min_delta)
+        if min_delta
+        else DEFAULT_HISTORY_MIN_DELTA,
     )
+
+
+def _points(name: str, raw: str) -> float:
+    """A number of points >= 0 with at most 2 decimals (points are kept to the cent)."""
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 1e15 or round(value, 2) != value:
+        raise ConfigError(f"{name}={raw!r}: expected a number of points >= 0 like 1.0 or 0.5")
+    return value
 
 
 def dagster_home(env: Mapping[str, str] | None = None) -> Path | None:

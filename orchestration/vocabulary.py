@@ -1,7 +1,8 @@
 """The contract's fixed vocabularies and text rules, shared by the loader, validator and exports.
 
-The trim rule's characters are declared once, as the dbt var `trim_codepoints` in
-dbt_project/dbt_project.yml: the dbt macro `clean_text` and this module both read it.
+The vocabularies dbt needs too are declared once, as dbt vars in dbt_project/dbt_project.yml,
+which this module reads: the trim rule's characters (`trim_codepoints`, read by the macro
+`clean_text`) and the alert route directions (`alert_directions`, read by stg_alert_routes).
 """
 
 from __future__ import annotations
@@ -14,9 +15,13 @@ from .config import SOURCE_DBT_PROJECT_DIR
 
 
 @cache
-def _trim_codepoints() -> tuple[int, ...]:
+def _dbt_vars() -> dict:
     project = yaml.safe_load((SOURCE_DBT_PROJECT_DIR / "dbt_project.yml").read_text("utf-8"))
-    return tuple(int(point) for point in project["vars"]["trim_codepoints"])
+    return project["vars"]
+
+
+def _trim_codepoints() -> tuple[int, ...]:
+    return tuple(int(point) for point in _dbt_vars()["trim_codepoints"])
 
 
 TRIM_CHARS = "".join(chr(point) for point in _trim_codepoints())
@@ -46,6 +51,15 @@ SHIPPED_ACTIVITY_TYPES = (
 FEEDBACK_KINDS = ("true_sql", "not_ready", "unqualified")
 DEAL_STATUSES = ("open", "won", "lost")
 ALERT_CHANNELS = ("webhook", "slack", "log")
+ALERT_DIRECTIONS: tuple[str, ...] = tuple(str(value) for value in _dbt_vars()["alert_directions"])
+"""alert_routes.csv `direction` (contract §8), the dbt var `alert_directions`: which stage changes
+into `to_stage` a route alerts. `up`, the default (a blank cell, or a file without the column):
+the stage rank rose, and a contact scored for the first time; `down`: it fell; `any`: either."""
+UP_DIRECTION, DOWN_DIRECTION, ANY_DIRECTION = ALERT_DIRECTIONS
+DEFAULT_ALERT_DIRECTION = UP_DIRECTION
+BACKFILL_CHANGE_CAUSE = "backfill"
+"""`marts.stage_changes.change_cause` of a change a backfill computed (a past instant): never
+alerted (contract §8)."""
 CRM_TARGETS = ("hubspot", "salesforce")
 EXCLUDED_STAGE = "excluded"
 LIFECYCLE_COLUMN = "lifecycle_stage"

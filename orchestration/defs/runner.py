@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 from dagster import DagsterInstance, colored_console_logger
 
-from ..config import Settings, dagster_home, format_as_of, resolve_as_of
+from ..config import Settings, dagster_home, display_instant, format_as_of, resolve_as_of
 from ..errors import describe_failure
 from ..ingest.results import missing_files_notice
 from .progress import step_progress_logger
@@ -168,7 +168,7 @@ def run_pipeline(
         events = result.all_events
     summary = RunSummary(
         success=result.success,
-        as_of=resolved,
+        as_of=display_instant(instant),
         warehouse=settings.warehouse_path,
         landing=_landing_counts(events),
         exports=_summary_of(events, ["crm", "crm_exports"]),

@@ -68,10 +68,14 @@ SEED_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 """Every seed and its required columns, in the contract's order."""
 
-OPTIONAL_SEED_COLUMNS: dict[str, tuple[str, ...]] = {name: () for name in SEED_COLUMNS}
-"""Columns a seed may have after its required ones, in this order (none yet). A seed has no other
-column: dbt loads a seed file into a table with a fixed column list (`column_types` in
-dbt_project.yml), by position, so a new optional column also needs its `column_types` entry."""
+OPTIONAL_SEED_COLUMNS: dict[str, tuple[str, ...]] = {name: () for name in SEED_COLUMNS} | {
+    "alert_routes": ("direction",),
+}
+"""Columns a seed may have after its required ones, in this order. A seed has no other column:
+dbt loads a seed file into a table with a fixed column list (`column_types` in dbt_project.yml),
+by position, so a new optional column also needs its `column_types` entry. A file without an
+optional column loads into a table without it (every build re-creates the seed tables): its
+staging model reads it with the dbt macro `optional_seed_column` and applies the default."""
 
 
 def seed_columns(name: str) -> tuple[str, ...]:
@@ -120,7 +124,7 @@ UNQUALIFIED_STAGE = "unqualified"
 DEFAULT_BASE_STAGE = "lead"
 """Defaults for blank cells (as the staging models apply them): base_stage `lead`, stage_policy
 `follow_score`, points_mode `once`, threshold segment `*` and score `total`, activity operator
-`any`, alert channel `log`."""
+`any`, alert channel `log`, alert direction `up`."""
 
 
 _NOT_SCORES = frozenset({"model_id", "contact_id"})

@@ -38,21 +38,23 @@ def _tables_to_publish(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     return copies
 
 
-def _copy_comments(con: duckdb.DuckDBPyConnection, source: str, relation: str) -> None:
+def _copy_comments(
+    con: duckdb.DuckDBPyConnection, source: str, relation: str, database: str = "build"
+) -> None:
     """Carry the table and column descriptions (dbt's persist_docs) into the published copy,
     where BI tools show them; `create table as` copies data, not comments."""
     schema, table = source.split(".")
     (table_comment,) = con.execute(
         "select comment from duckdb_tables() "
-        "where database_name = 'build' and schema_name = ? and table_name = ?",
-        [schema, table],
+        "where database_name = ? and schema_name = ? and table_name = ?",
+        [database, schema, table],
     ).fetchone()
     if table_comment:
         con.execute(f"comment on table {relation} is {sql_literal(table_comment)}")
     for column, comment in con.execute(
-        "select column_name, comment from duckdb_columns() where database_name = 'build' "
+        "select column_name, comment from duckdb_columns() where database_name = ? "
         "and schema_name = ? and table_name = ? and comment is not null and comment <> ''",
-        [schema, table],
+        [database, schema, table],
     ).fetchall():
         con.execute(f"comment on column {relation}.{sql_ident(column)} is {sql_literal(comment)}")
 
@@ -112,3 +114,36 @@ def publish_warehouse(
         staging.unlink(missing_ok=True)
         Path(f"{staging}.wal").unlink(missing_ok=True)
     return counts
+
+
+def republish_with(warehouse: Path, replacements_db: Path, relations: list[str]) -> None:
+    """A new warehouse file equal to the published one except `relations`, taken from
+    `replacements_db`, swapped into place like a publish (used by `leadscore backfill`, which
+    adds to history without touching the current marts). The caller holds the run lock."""
+    staging = warehouse.with_name(f".{warehouse.name}.{os.getpid()}.tmp")
+    staging.unlink(missing_ok=True)
+    try:
+        with duckdb.connect() as con:
+            con.execute(f"attach {sql_literal(str(warehouse))} as current (read_only)")
+            con.execute(f"attach {sql_literal(str(replacements_db))} as replacements (read_only)")
+            con.execute(f"attach {sql_literal(str(staging))} as published")
+            tables = [
+                f"{schema}.{table}"
+                for schema, table in con.execute(
+                    "select schema_name, table_name from duckdb_tables() "
+                    "where database_name = 'current' order by all"
+                ).fetchall()
+            ]
+            for schema in sorted({name.split(".")[0] for name in [*tables, *relations]}):
+                con.execute(f"create schema published.{sql_ident(schema)}")
+            for name in sorted({*tables, *relations}):
+                database = "replacements" if name in relations else "current"
+                target = "published." + _qualified(name)
+                con.execute(f"create table {target} as select * from {database}.{_qualified(name)}")
+                _copy_comments(con, name, target, database)
+            con.execute("checkpoint published")
+            con.execute("detach published")
+        os.replace(staging, warehouse)
+    finally:
+        staging.unlink(missing_ok=True)
+        Path(f"{staging}.wal").unlink(missing_ok=True)

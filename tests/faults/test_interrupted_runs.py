@@ -7,121 +7,36 @@ across runs must hold only published runs, and the published warehouse stays rea
 
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-import duckdb
 import pytest
 
-from orchestration.config import DEFAULT_SEEDS_DIR
-from tests.support.crm_servers import FakeHubSpot
-from tests.support.webhook_receiver import Receiver
+from tests.support.installation import (
+    WARMED,
+    Installation,
+    build_baseline,
+    query,
+    warehouse_path,
+)
 
 pytestmark = pytest.mark.faults
 
-BASELINE = "2026-11-01T00:00:00Z"
 BROKEN = "2026-11-02T00:00:00Z"
 NEXT = "2026-11-02T01:00:00Z"
-TOKEN = "pat-faults-TEST-SECRET"
-WARMED = 3
-
-
-def leadscore(env, *args, check=True):
-    result = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", *args],
-        env=env, capture_output=True, text=True, check=False, timeout=600,
-    )  # fmt: skip
-    if check:
-        assert result.returncode == 0, result.stdout + result.stderr
-    return result
-
-
-def warehouse_path(data: Path) -> Path:
-    return data / "warehouse" / "lead_scoring.duckdb"
-
-
-def query(data: Path, sql: str, params=()):
-    with duckdb.connect(str(warehouse_path(data)), read_only=True) as con:
-        return con.execute(sql, list(params)).fetchall()
 
 
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory):
-    """A demo installation published once (the baseline run alerts nothing), with three lead
-    contacts warmed up so that the next run moves them to MQL."""
-    root = tmp_path_factory.mktemp("faults-baseline")
-    seeds = root / "seeds"
-    shutil.copytree(DEFAULT_SEEDS_DIR, seeds)
-    with (seeds / "alert_routes.csv").open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(
-            [["model_id", "to_stage", "channel", "destination"], ["lead", "mql", "webhook", ""]]
-        )
-    data = root / "data"
-    env = os.environ | {"LEADSCORE_DATA_DIR": str(data), "LEADSCORE_SEEDS_DIR": str(seeds)}
-    leadscore(env, "demo", "--contacts", "150", "--activities-per-contact", "8",
-              "--seed", "5", "--as-of", BASELINE, "--no-progress")  # fmt: skip
-    leadscore(env, "run", "--as-of", BASELINE)
-    warmed = [
-        row[0]
-        for row in query(
-            data,
-            "select contact_id from marts.contact_scores where model_id = 'lead' "
-            "and stage = 'lead' and not is_excluded and fit_score >= 0 "
-            "order by total_score desc, contact_id limit ?",
-            [WARMED],
-        )
-    ]
-    emails = dict(query(data, "select contact_id, email from marts.contacts"))
-    with (data / "landing" / "activities" / "warm_up.csv").open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["contact_id", "activity_type", "occurred_at", "target"])
-        for contact_id in warmed:
-            for hour, (kind, target) in enumerate(
-                [
-                    ("webinar_attended", "webinar:scoring-101"),
-                    ("content_download", "guide:lead-scoring"),
-                    ("content_download", "whitepaper:intent"),
-                    ("form_submission", "webinar_signup"),
-                    ("form_submission", "ebook_download"),
-                    ("event_attended", "event:summit"),
-                    ("social_engagement", "linkedin:follow"),
-                ]
-            ):
-                writer.writerow([contact_id, kind, f"2026-11-01T{hour + 1:02d}:00:00Z", target])
-    return root, warmed, emails
+    return build_baseline(tmp_path_factory.mktemp("faults-baseline"))
 
 
-class Installation:
-    """A private copy of the baseline with its own webhook and HubSpot stand-ins."""
-
-    def __init__(self, baseline, tmp_path: Path):
-        root, self.warmed, emails = baseline
-        shutil.copytree(root, tmp_path / "copy")
-        self.data = tmp_path / "copy" / "data"
-        self.receiver = Receiver(failures=[])
-        self.hubspot = FakeHubSpot(TOKEN, strict_properties=False).start()
-        for index, email in enumerate(sorted(e for e in emails.values() if e)):
-            self.hubspot.add_contact(str(1000 + index), email)
-        self.env = os.environ | {
-            "LEADSCORE_DATA_DIR": str(self.data),
-            "LEADSCORE_SEEDS_DIR": str(tmp_path / "copy" / "seeds"),
-            "LEADSCORE_WEBHOOK_URL": self.receiver.url,
-            "HUBSPOT_ACCESS_TOKEN": TOKEN,
-            "HUBSPOT_BASE_URL": self.hubspot.url,
-        }
-
-    def close(self) -> None:
-        self.receiver.close()
-        self.hubspot.stop()
-
-    def run(self, as_of: str, check=True):
-        return leadscore(self.env, "run", "--as-of", as_of, check=check)
+class FaultyInstallation(Installation):
+    """An installation whose runs can be killed at a step."""
 
     def run_and_kill(self, step: str, delay: float, whole_group: bool) -> None:
         """Start a run and SIGKILL it `delay` seconds after `step` starts (the parent only,
@@ -159,13 +74,14 @@ class Installation:
     def assert_kept_state_holds_published_runs_only(self) -> None:
         published = {row[0] for row in query(self.data, "select as_of from ops.publish_log")}
         history = {
-            row[0] for row in query(self.data, "select distinct as_of from marts.score_history")
+            row[0]
+            for row in query(self.data, "select distinct valid_from from marts.score_history")
         }
         changes = {
             row[0]
             for row in query(self.data, "select distinct changed_at from marts.stage_changes")
         }
-        assert history == published
+        assert history <= published  # a change log: instants where something changed
         assert changes <= published
         duplicates = query(
             self.data,
@@ -184,7 +100,7 @@ class Installation:
 
 @pytest.fixture
 def installation(baseline, tmp_path):
-    copy = Installation(baseline, tmp_path)
+    copy = FaultyInstallation(baseline, tmp_path)
     yield copy
     copy.close()
 
@@ -245,17 +161,20 @@ def test_a_full_disk_at_publish_fails_clearly_and_the_next_run_alerts_nothing_tw
 
 def test_deleting_work_keeps_history_and_ledgers(installation):
     installation.run(BROKEN)
-    history_before = query(installation.data, "select count(*) from marts.score_history")[0][0]
+    history = "select * exclude (valid_to) from marts.score_history order by all"
+    history_before = query(installation.data, history)
     shutil.rmtree(installation.data / "work")
     result = installation.run(NEXT)
     assert "restored" in result.stdout
     installation.assert_each_change_delivered_once()
     installation.assert_kept_state_holds_published_runs_only()
-    instants = query(installation.data, "select count(distinct as_of) from marts.score_history")
-    assert instants == [(3,)]  # baseline, BROKEN (a success here) and NEXT
-    assert query(installation.data, "select count(*) from marts.score_history")[0][0] > (
-        history_before
+    assert query(installation.data, "select count(distinct as_of) from ops.publish_log") == [(3,)]
+    kept = query(
+        installation.data,
+        "select * exclude (valid_to) from marts.score_history where valid_from <= ? order by all",
+        [BROKEN.rstrip("Z")],
     )
+    assert kept == history_before and kept
     ledger = query(
         installation.data, "select status, count(*) from ops.alert_deliveries group by 1"
     )

@@ -98,7 +98,7 @@ def test_a_seed_edit_moving_most_leads_is_refused_and_nothing_is_published(insta
 def test_a_refused_rerun_of_a_published_instant_keeps_its_published_history(installation):
     env, seeds, warehouse = installation
     lower_mql_threshold(seeds, -1000)
-    history = "select * from marts.score_history where as_of = '2026-11-01' order by all"
+    history = "select * from marts.score_history where valid_from = '2026-11-01' order by all"
     with duckdb.connect(str(warehouse), read_only=True) as con:
         published = con.execute(history).fetchall()
 

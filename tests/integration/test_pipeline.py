@@ -151,7 +151,7 @@ def test_leadscore_as_of_from_the_environment_is_the_scoring_instant(
     monkeypatch.setenv("DAGSTER_HOME", str(dagster_home))
     result = CliRunner().invoke(main, ["--data-dir", str(fresh), "run"])
     assert result.exit_code == 0, result.output
-    assert "as of 2026-10-15 12:00:00" in result.output
+    assert "as of 2026-10-15T12:00:00Z" in result.output
     instants = query(fresh, "select distinct as_of from marts.contact_scores")
     assert instants == [(datetime(2026, 10, 15, 12),)]
     from dagster import DagsterInstance
@@ -174,3 +174,20 @@ def test_every_published_mart_column_is_described_for_bi_tools(demo_run):
         0
     ]
     assert tables >= 5
+
+
+def test_published_tables_are_bi_friendly_with_one_decimal_type_for_points(demo_run):
+    data_dir, _ = demo_run
+    types = query(
+        data_dir,
+        "select table_schema || '.' || table_name || '.' || column_name, data_type "
+        "from information_schema.columns where table_schema in ('marts', 'ops')",
+    )
+    nested = [
+        (column, kind)
+        for column, kind in types
+        if kind.startswith(("MAP", "STRUCT", "UNION")) or kind.endswith("[]") or kind == "HUGEINT"
+    ]
+    assert nested == []
+    decimals = {kind for _, kind in types if kind.startswith("DECIMAL")}
+    assert decimals == {"DECIMAL(18,2)"}

@@ -1026,7 +1026,7 @@ def test_rerun_is_identical_and_full_refresh_keeps_history(scenario):
     marts = {
         "marts.contact_scores": "model_id, contact_id",
         "marts.score_breakdown": "model_id, contact_id, contribution_id",
-        "marts.score_history": "as_of, model_id, contact_id",
+        "marts.score_history": "valid_from, model_id, contact_id",
         "marts.stage_changes": "changed_at, model_id, contact_id",
     }
 
@@ -1036,22 +1036,34 @@ def test_rerun_is_identical_and_full_refresh_keeps_history(scenario):
     first = snapshot()
     assert len(first["marts.contact_scores"]) == 8
     assert len(first["marts.stage_changes"]) == 8  # first run: every contact is new
+    assert len(first["marts.score_history"]) == 8  # ... and recorded in the history
     scenario.build(AS_OF)
     assert snapshot() == first
 
     scenario.build("2026-11-02 00:00:00", full_refresh=True)
-    history = scenario.query(
-        "select as_of, count(*) as n from marts.score_history group by as_of order by as_of"
+    # History is a change log: the second day records only contacts whose total moved by the
+    # default 1.0 points or whose stage or a band changed; the first day's rows are kept.
+    before = {row["contact_id"]: row for row in first["marts.contact_scores"]}
+    recorded = ("stage", "fit_band", "engagement_band", "total_band", "matrix_label")
+    moved = sorted(
+        row["contact_id"]
+        for row in scenario.query("select * from marts.contact_scores")
+        if abs(row["total_score"] - before[row["contact_id"]]["total_score"]) >= 1
+        or any(row[name] != before[row["contact_id"]][name] for name in recorded)
     )
-    assert [(str(h["as_of"]), h["n"]) for h in history] == [
-        ("2026-11-01 00:00:00", 8),
-        ("2026-11-02 00:00:00", 8),
-    ]
+    assert 0 < len(moved) < 8
+    second_day = scenario.query(
+        "select contact_id from marts.score_history "
+        "where valid_from = timestamp '2026-11-02 00:00:00' order by contact_id"
+    )
+    assert [row["contact_id"] for row in second_day] == moved
     kept = scenario.query(
-        "select * from marts.score_history where as_of = timestamp '2026-11-01 00:00:00' "
-        "order by as_of, model_id, contact_id"
+        "select * exclude (valid_to) from marts.score_history "
+        "where valid_from = timestamp '2026-11-01 00:00:00' order by model_id, contact_id"
     )
-    assert kept == first["marts.score_history"]
+    assert kept == [
+        {k: v for k, v in row.items() if k != "valid_to"} for row in first["marts.score_history"]
+    ]
     # stage_changes is kept too; no stage or band changed on the second day.
     changes = scenario.query("select distinct changed_at from marts.stage_changes")
     assert [str(c["changed_at"]) for c in changes] == ["2026-11-01 00:00:00"]

@@ -18,6 +18,7 @@ from orchestration.config import EnvVar, format_as_of, mirror_dbt_project, parse
 from orchestration.dbt_cli import dbt_executable
 from orchestration.ingest import ingest_landing
 from orchestration.rules import SEED_COLUMNS
+from orchestration.rules.schema import OPTIONAL_SEED_COLUMNS
 
 
 def write_csv(path: Path, columns: Iterable[str], rows: Iterable[Mapping[str, Any]]) -> Path:
@@ -96,14 +97,22 @@ class Scenario:
         return write_csv(self.landing_dir / entity / f"{name}.csv", columns, rows)
 
     def write_seeds(self) -> None:
-        for name, columns in SEED_COLUMNS.items():
-            write_csv(self.seeds_dir / f"{name}.csv", columns, self.seeds.get(name, []))
+        """Every seed file: its required columns, and the optional ones its rows set (a file
+        without them is what installations from before those columns keep)."""
+        for name, required in SEED_COLUMNS.items():
+            rows = self.seeds.get(name, [])
+            optional = [c for c in OPTIONAL_SEED_COLUMNS[name] if any(c in row for row in rows)]
+            write_csv(self.seeds_dir / f"{name}.csv", (*required, *optional), rows)
 
-    def build(self, as_of: str, full_refresh: bool = False, publish: bool = True) -> None:
+    def build(
+        self, as_of: str, full_refresh: bool = False, publish: bool = True, backfill: bool = False
+    ) -> None:
         """Load the landing folder and `dbt build` as of `as_of`; raises on any failure.
 
         With `publish` (the default) the run is recorded in ops.publish_log as the pipeline's
-        publisher does, so the next build compares with it and remembers its stages.
+        publisher does, so the next build compares with it and remembers its stages. With
+        `backfill`, dbt computes a past instant for history (as `leadscore backfill` does) and
+        the instant is recorded in ops.backfill_log instead.
         """
         self.write_seeds()
         self.landing_dir.mkdir(parents=True, exist_ok=True)
@@ -115,6 +124,7 @@ class Scenario:
             # as-of through the environment, as the pipeline hands it to dbt: a changed --vars
             # would force a full re-parse.
             EnvVar.DBT_AS_OF: format_as_of(parse_as_of(as_of)),
+            EnvVar.DBT_RUN_KIND: "backfill" if backfill else "run",
         }
         args = [
             dbt_executable(),
@@ -137,9 +147,11 @@ class Scenario:
             )
 
         if publish:
+            log = "ops.backfill_log" if backfill else "ops.publish_log"
             with duckdb.connect(str(self.db_path)) as con:
                 con.execute(
-                    "insert into ops.publish_log values (cast(? as timestamp), null, now())",
+                    f"insert into {log} select cast(? as timestamp), rule_set_version, now() "
+                    "from intermediate.int_rule_set_version",
                     [as_of],
                 )
 

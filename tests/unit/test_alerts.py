@@ -27,16 +27,20 @@ def con(tmp_path):
         connection.execute("create schema staging")
         connection.execute(
             "create table staging.stg_alert_routes (model_id varchar, to_stage varchar, "
-            "channel varchar, destination varchar)"
+            "channel varchar, destination varchar, direction varchar)"
         )
         connection.execute(
-            "create table marts.stage_changes as select * from (values "
-            "('lead', 'c1', 'lead', 'mql', timestamp '2026-11-01', timestamp '2026-10-31'), "
-            "('lead', 'c2', 'mql', 'sql', timestamp '2026-11-01', timestamp '2026-10-31'), "
-            "('lead', 'c3', 'lead', 'mql', timestamp '2026-11-01', timestamp '2026-10-31'), "
-            "('lead', 'c4', 'mql', 'lead', timestamp '2026-11-01', timestamp '2026-10-31')) "
-            "as t(model_id, contact_id, from_stage, to_stage, changed_at, previous_as_of)"
+            "create table marts.stage_changes (model_id varchar, contact_id varchar, "
+            "from_stage varchar, to_stage varchar, stage_direction varchar, changed_at timestamp, "
+            "previous_as_of timestamp, change_cause varchar)"
         )
+        for contact_id, from_stage, to_stage, direction in (
+            ("c1", "lead", "mql", "up"),
+            ("c2", "mql", "sql", "up"),
+            ("c3", "lead", "mql", "up"),
+            ("c4", "mql", "lead", "down"),
+        ):
+            change(connection, contact_id, from_stage, to_stage, direction, "activity")
         connection.execute(
             "create table marts.contact_scores as select * from (values "
             "('lead', 'c1', 40.0::decimal(18,2), 'demo +40', false), "
@@ -52,10 +56,20 @@ def con(tmp_path):
         yield connection
 
 
-def route(con, to_stage, channel, destination=None):
+def change(con, contact_id, from_stage, to_stage, direction, cause, changed_at=AS_OF):
+    """A row of marts.stage_changes for model `lead`, measured from the day before `changed_at`."""
     con.execute(
-        "insert into staging.stg_alert_routes values ('lead', ?, ?, ?)",
-        [to_stage, channel, destination],
+        "insert into marts.stage_changes values "
+        "('lead', ?, ?, ?, ?, ?, cast(? as timestamp) - interval 1 day, ?)",
+        [contact_id, from_stage, to_stage, direction, changed_at, changed_at, cause],
+    )
+
+
+def route(con, to_stage, channel, destination=None, direction="up"):
+    """A route of model `lead`; `up` is what stg_alert_routes makes of a blank direction."""
+    con.execute(
+        "insert into staging.stg_alert_routes values ('lead', ?, ?, ?, ?)",
+        [to_stage, channel, destination, direction],
     )
 
 
@@ -171,6 +185,70 @@ def test_the_first_run_records_a_baseline_without_alerting(con, tmp_path):
     assert statuses(con) == [("c1", "mql", "webhook", "suppressed", 0)]
 
 
+# --- directions and backfills (contract §8) --------------------------------------------------
+
+
+def add_demotion_and_newcomer(con):
+    """c5 fell from sql to mql; c6, scored for the first time, went straight into mql."""
+    con.execute(
+        "insert into marts.contact_scores values "
+        "('lead', 'c5', 50.0, 'decay -30', false), ('lead', 'c6', 40.0, 'demo +40', false)"
+    )
+    change(con, "c5", "sql", "mql", "down", "decay")
+    change(con, "c6", None, "mql", "up", "first_scored")
+
+
+def logged(con, tmp_path):
+    run_alerts(con, AS_OF, tmp_path / "outbox", baseline=False, policy=FAST, env={})
+    return con.execute(
+        "select contact_id, from_stage, to_stage from ops.alerts order by contact_id"
+    ).fetchall()
+
+
+RISES = [("c1", "lead", "mql"), ("c6", None, "mql")]
+FALLS = [("c5", "sql", "mql")]
+
+
+@pytest.mark.parametrize(
+    ("direction", "expected"),
+    [
+        pytest.param("up", RISES, id="default-up-ignores-the-demotion"),
+        pytest.param("down", FALLS, id="down-alerts-only-the-demotion"),
+        pytest.param("any", sorted(RISES + FALLS), id="any-alerts-both"),
+    ],
+)
+def test_a_route_alerts_the_changes_in_its_direction(con, tmp_path, direction, expected):
+    add_demotion_and_newcomer(con)
+    route(con, "mql", "log", direction=direction)
+    # c3 rose into mql too, but is excluded: never alerted whatever the direction.
+    assert logged(con, tmp_path) == expected
+
+
+def test_an_up_and_a_down_route_to_one_destination_alert_each_change_once(con, tmp_path):
+    add_demotion_and_newcomer(con)
+    route(con, "mql", "log", direction="up")
+    route(con, "mql", "log", direction="down")
+    assert logged(con, tmp_path) == sorted(RISES + FALLS)
+    assert con.execute("select count(*) from ops.alert_deliveries").fetchone()[0] == 3
+
+
+def test_backfilled_changes_are_never_alerted(con, tmp_path):
+    con.execute(
+        "insert into marts.contact_scores values "
+        "('lead', 'b1', 40.0, 'demo +40', false), ('lead', 'b2', 50.0, '', false)"
+    )
+    # What `leadscore backfill` computed for past instants, one of them the run's own as-of.
+    change(con, "b1", "lead", "mql", "up", "backfill")
+    change(con, "b2", "sql", "mql", "down", "backfill")
+    change(con, "b1", "lead", "mql", "up", "backfill", changed_at=datetime(2026, 10, 1))
+    route(con, "mql", "log", direction="any")
+    assert logged(con, tmp_path) == [("c1", "lead", "mql")]
+    summary = run_alerts(
+        con, datetime(2026, 10, 1), tmp_path / "outbox", baseline=False, policy=FAST, env={}
+    )
+    assert summary.new == 0
+
+
 # --- secrets, https, budget -----------------------------------------------------------------
 
 SLACK_SECRET = "Xq7LeadScoreSecret42"
@@ -258,8 +336,8 @@ def test_the_budget_bounds_a_slow_receiver_and_nothing_is_sent_twice_in_a_run(co
     receiver = Receiver(failures=[], delay=2.0)
     policy = RetryPolicy(attempts=3, backoff_seconds=0.01, timeout_seconds=1, budget_seconds=0.5)
     try:
-        for stage in ("mql", "sql", "lead"):
-            route(con, stage, "webhook", receiver.url)
+        for stage in ("mql", "sql", "lead"):  # c4's fall into lead alerts too
+            route(con, stage, "webhook", receiver.url, direction="any")
         started = time.monotonic()
         slow = run_alerts(con, AS_OF, tmp_path, baseline=False, policy=policy, env={})
         elapsed = time.monotonic() - started

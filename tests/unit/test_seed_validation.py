@@ -1170,3 +1170,63 @@ def test_alert_destinations_must_be_https_except_loopback(seeds: Path) -> None:
     assert "seeds/alert_routes.csv:2: destination: a webhook destination uses plain http" in text
     assert "alert_routes.csv:3" not in text
     assert "secret" not in text
+
+
+# --- alert route directions (contract §8) --------------------------------------------------------
+
+ROUTES_HEADER = ["model_id", "to_stage", "channel", "destination", "direction"]
+
+
+def test_alert_route_directions_are_optional_trimmed_and_case_insensitive(seeds: Path) -> None:
+    _write(
+        seeds,
+        "alert_routes",
+        [
+            ROUTES_HEADER,
+            ["lead", "mql", "log", "", "up"],
+            ["lead", "mql", "log", "", " Down\u3000"],  # the falls, to the same destination
+            ["lead", "sql", "log", "", ""],  # blank: up
+            ["churn_risk", "at_risk", "log", "", "ANY"],
+        ],
+    )
+    assert validate_seeds(seeds) == []
+
+
+def test_a_bad_direction_is_reported_by_validate_with_the_allowed_values(seeds: Path) -> None:
+    from click.testing import CliRunner
+
+    from orchestration.cli import main
+
+    _write(
+        seeds,
+        "alert_routes",
+        [ROUTES_HEADER, ["lead", "mql", "log", "", "up"], ["lead", "sql", "log", "", "sideways"]],
+    )
+    result = CliRunner().invoke(main, ["validate", "--seeds-dir", str(seeds)])
+    assert result.exit_code == 1
+    assert (
+        "seeds/alert_routes.csv:3: direction: unknown value 'sideways'; use one of: up, down, any"
+        in result.output.splitlines()
+    )
+
+
+def test_routes_whose_directions_overlap_at_one_destination_are_refused(seeds: Path) -> None:
+    # An alert is identified by its change and destination: both routes would send it.
+    _write(
+        seeds,
+        "alert_routes",
+        [
+            ROUTES_HEADER,
+            ["lead", "mql", "log", "", ""],
+            ["lead", "mql", "log", "", "any"],
+            ["lead", "sql", "log", "", "down"],
+            ["lead", "sql", "log", "", "down"],
+            ["lead", "sql", "webhook", "https://hooks.example.com/x", "any"],  # another channel
+        ],
+    )
+    assert format_problems(validate_seeds(seeds)).splitlines() == [
+        "seeds/alert_routes.csv:3: direction: overlaps the route on line 2 (direction up): both "
+        "alert the stage changes that go up, so those would be sent twice; keep one",
+        "seeds/alert_routes.csv:5: to_stage: duplicate alert route (first on line 4); it would "
+        "send every alert twice",
+    ]

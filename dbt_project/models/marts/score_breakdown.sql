@@ -122,7 +122,19 @@ contributions as (
 final as (
 
     select
-        *,
+        model_id,
+        contact_id,
+        contribution_id,
+        contribution_type,
+        rule_id,
+        decay_id,
+        score_group,
+        description,
+        -- One decimal type for points in every published table (lossless: 2 decimals).
+        cast(points as {{ points_type() }}) as points,
+        cast(raw_points as {{ points_type() }}) as raw_points,
+        cast(activity_count as bigint) as activity_count,
+        last_activity_at,
         {{ as_of() }} as as_of
     from contributions
 

@@ -1,8 +1,13 @@
-{{ config(unique_key='as_of') }}
+{{ config(
+    unique_key='as_of',
+    post_hook="{{ forget_older_stage_memory(this) }}",
+) }}
 -- The threshold stage after the `sticky` policy, per as-of: the memory that `sticky` needs.
 -- Kept across runs (folder `state`, settings in dbt_project.yml; never rebuilt by --full-refresh):
--- re-running one as-of replaces its rows.
--- A contact keeps the higher stage of the latest earlier run scored under the same rule set.
+-- re-running one as-of replaces its rows; only the last published instant is remembered (the
+-- post-hook forgets older ones), so the memory does not grow with the number of runs.
+-- A contact keeps the higher stage of the last published run if it scored under the same rule
+-- set. A backfill remembers its own previous instant instead, in its own scratch database.
 with
 
 stages as (
@@ -34,11 +39,16 @@ previous as (
         as_of
     from {{ this }}
     where
-        as_of < {{ as_of() }}
-        and rule_set_version = (select rule_set_version from rule_set)
-        -- Only published runs count: a run refused by the rule-change guard leaves no memory.
-        and as_of in (select as_of from {{ source('ops', 'publish_log') }})
-    qualify row_number() over (partition by model_id, contact_id order by as_of desc) = 1
+        rule_set_version = (select rule_set_version from rule_set)
+        {% if is_backfill() %}
+            and as_of = (select max(earlier.as_of) from {{ this }} as earlier where earlier.as_of < {{ as_of() }})
+        {% else %}
+            -- Only published runs count: a run refused by the rule-change guard leaves no memory.
+            and as_of = (
+                select max(published.as_of) from {{ source('ops', 'publish_log') }} as published
+                where published.as_of < {{ as_of() }}
+            )
+        {% endif %}
 
 ),
 {% else %}

@@ -5,6 +5,7 @@
 import json
 import os
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
@@ -15,6 +16,8 @@ from ...config import SEEDS_DIR
 from ...dbt_cli import ensure_manifest
 from ...rules import format_problems, validate_seeds
 from ...sql_text import sql_ident
+from ...warehouse.complete_build import forget_complete_build, record_complete_build
+from ..jobs import refresh_job
 from ..resources import LeadscoreResource, dbt_project
 from ..translator import LeadscoreTranslator
 from .common import connect_build_db, run_as_of
@@ -63,6 +66,23 @@ def _with_counts(events: list, con: duckdb.DuckDBPyConnection) -> Iterator:
         yield event.with_metadata({**event.metadata, **metadata})
 
 
+def _partial_selection(context: AssetExecutionContext) -> str | None:
+    """How much of the dbt assets and tests a run selected, or None when it is all of them.
+
+    dagster-dbt turns a partial selection into `dbt build --select <those>`: they would be
+    rebuilt as of this run's instant over the other tables of an earlier build, mixing two
+    instants in the marts (explain then prints contradictory dates).
+    """
+    every_asset, every_test = leadscore_dbt_assets.keys, leadscore_dbt_assets.check_keys
+    assets, tests = context.selected_asset_keys, context.selected_asset_check_keys
+    if assets >= every_asset and tests >= every_test:
+        return None
+    return (
+        f"only {len(assets & every_asset)} of the {len(every_asset)} dbt assets and "
+        f"{len(tests & every_test)} of the {len(every_test)} dbt tests were selected"
+    )
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     dagster_dbt_translator=LeadscoreTranslator(),
@@ -70,7 +90,15 @@ def _with_counts(events: list, con: duckdb.DuckDBPyConnection) -> Iterator:
 def leadscore_dbt_assets(
     context: AssetExecutionContext, dbt: DbtCliResource, leadscore: LeadscoreResource
 ):
-    """`dbt build` as of the run's instant, after the seeds pass validation."""
+    """`dbt build` of every model and test as of the run's instant, after the seeds pass
+    validation; a selection of only some of them is refused before anything runs."""
+    missing = _partial_selection(context)
+    if missing:
+        raise Failure(
+            description=f"{missing}; nothing was built: dbt would rebuild them as of this "
+            "run's instant over tables built as of another. Run the "
+            f"`{refresh_job.name}` job, which builds every dbt asset as of one instant.",
+        )
     problems = validate_seeds(SEEDS_DIR)
     if problems:
         raise Failure(
@@ -79,7 +107,8 @@ def leadscore_dbt_assets(
         )
     settings = leadscore.settings()
     as_of = run_as_of(context, leadscore)
-    connect_build_db(leadscore).close()  # creates the database and its folders
+    with connect_build_db(leadscore) as con:  # creates the database and its folders
+        forget_complete_build(con)  # publish refuses the build until this one completes
     context.log.info(f"scoring as of {as_of.isoformat(sep=' ')}")
     # dagster-dbt hands dbt a copy of this process's environment: profiles.yml and the as_of()
     # macro read the build location, DuckDB limits and instant from there.
@@ -94,4 +123,6 @@ def leadscore_dbt_assets(
         yield from events  # what dbt did before failing (tests as failed checks) stays visible
         raise
     with connect_build_db(leadscore) as con:
+        # stream() raised above if any model or test failed: every mart is as of this instant.
+        record_complete_build(con, as_of, datetime.now(UTC).replace(tzinfo=None))
         yield from _with_counts(events, con)

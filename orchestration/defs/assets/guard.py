@@ -3,6 +3,7 @@
 from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, asset
 
 from ...config import max_stage_churn
+from ...warehouse.complete_build import forget_complete_build
 from ...warehouse.guard import assess_impact
 from ...warehouse.state import discard_unpublished_run
 from ..resources import LeadscoreResource
@@ -27,6 +28,7 @@ def rule_change_guard(
         if impact.blocks and not leadscore.accept_impact:
             as_of = run_as_of(context, leadscore)
             discard_unpublished_run(con, as_of, settings.warehouse_path)
+            forget_complete_build(con)  # nor may a later run of publish alone publish it
             raise Failure(
                 description="rule change blocked: too many stage changes; nothing was published, "
                 "alerted or exported (review with `leadscore impact`, then "

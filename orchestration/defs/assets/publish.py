@@ -1,8 +1,10 @@
 """The published warehouse: marts and ops tables swapped atomically into the file BI tools read."""
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, asset
 
+from ...warehouse.complete_build import publish_refusal
 from ...warehouse.publish import publish_warehouse
+from ..jobs import refresh_job
 from ..resources import LeadscoreResource
 from .common import connect_build_db, run_as_of
 
@@ -24,7 +26,8 @@ PUBLISH_AFTER = [
     deps=PUBLISH_AFTER,
     group_name="publish",
     description="$LEADSCORE_DATA_DIR/warehouse/lead_scoring.duckdb: the marts BI tools open "
-    "read-only, replaced in one atomic step after a complete, checked build.",
+    "read-only, replaced in one atomic step after a complete, checked build as of the run's "
+    "instant (refused otherwise).",
     kinds={"duckdb"},
 )
 def published_warehouse(
@@ -33,6 +36,14 @@ def published_warehouse(
     settings = leadscore.settings()
     as_of = run_as_of(context, leadscore)
     with connect_build_db(leadscore) as con:
+        # A run of this asset alone (or after a partial or failed build) must not publish marts
+        # of another instant, or a mix of two, as this run's.
+        refusal = publish_refusal(con, as_of)
+        if refusal:
+            raise Failure(
+                description=f"{refusal}; nothing was published. Run the `{refresh_job.name}` "
+                "job: it builds every dbt asset as of the run's instant, then publishes."
+            )
         rule_set = con.execute(
             "select rule_set_version from intermediate.int_rule_set_version"
         ).fetchone()[0]

@@ -1,4 +1,6 @@
 -- Activities quarantined at scoring time: unknown contact, or dated after the as-of instant.
+-- A run's as-of is never earlier than a published one, so a future-dated row is later than any
+-- instant ever scored; a backfill (a past instant) just leaves later activities uncounted.
 with
 
 activities as (
@@ -31,7 +33,9 @@ final as (
         end as reason
     from activities
     left join contacts on activities.contact_id = contacts.contact_id
-    where contacts.contact_id is null or activities.occurred_at > {{ as_of() }}
+    where
+        contacts.contact_id is null
+        {% if not is_backfill() %}or activities.occurred_at > {{ as_of() }}{% endif %}
 
 )
 
