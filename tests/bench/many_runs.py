@@ -5,11 +5,12 @@
 
 Generates demo data, publishes a first run at T, then runs `leadscore run` at T+1h, T+2h, ...
 with the same landing files. Per run: wall time of the whole `leadscore run` process, the
-warehouse file's size, and the rows of score_history, score_history_contributions,
-stage_changes and the sticky memory. The report (Markdown and JSON, `many-runs-<N>.*` in --out)
-compares run 2 with the last run: history grows with changes, not with runs, so the last run
-should cost what run 2 costs (within noise) and the warehouse should not grow when nothing
-material changed (decay still moves a few totals past LEADSCORE_HISTORY_MIN_DELTA).
+warehouse file's and the build database's sizes, and the rows of score_history,
+score_history_contributions, stage_changes and the sticky memory. The report (Markdown and
+JSON, `many-runs-<N>.*` in --out) compares run 2 with the last run: history grows with changes,
+not with runs, so the last run should cost what run 2 costs (within noise) and the warehouse
+should not grow when nothing material changed (decay still moves a few totals past
+LEADSCORE_HISTORY_MIN_DELTA).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class RunMeasure:
     wall_seconds: float
     warehouse_bytes: int
     rows: dict[str, int]
+    build_bytes: int = 0  # work/build.duckdb: the working copy dbt appends to
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -100,7 +102,10 @@ def main(argv: list[str] | None = None) -> int:
                 args.interval,
             )  # fmt: skip
             size, rows = measure(data_dir)
-            measures.append(RunMeasure(number, as_of, round(result.wall_s, 2), size, rows))
+            build = data_dir / "work" / "build.duckdb"
+            measures.append(
+                RunMeasure(number, as_of, round(result.wall_s, 2), size, rows, build.stat().st_size)
+            )
             print(
                 f"run {number:>3} as of {as_of}: {result.wall_s:6.1f} s, warehouse "
                 f"{size / 1e6:7.2f} MB, history {rows['score_history']:,} rows",
@@ -135,8 +140,8 @@ def markdown(report: dict) -> str:
         f"# {len(report['runs'])} hourly runs, {report['contacts']:,} contacts, no new data",
         "",
         "| run | as of | wall (s) | warehouse (MB) | score_history | contributions | "
-        "stage_changes | sticky memory |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|",
+        "stage_changes | sticky memory | build db (MB) |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in report["runs"]:
         rows = run["rows"]
@@ -144,7 +149,7 @@ def markdown(report: dict) -> str:
             f"| {run['run']} | {run['as_of']} | {run['wall_seconds']:.1f} | "
             f"{run['warehouse_bytes'] / 1e6:.2f} | {rows['score_history']:,} | "
             f"{rows['history_contributions']:,} | {rows['stage_changes']:,} | "
-            f"{rows['sticky_memory']:,} |"
+            f"{rows['sticky_memory']:,} | {run['build_bytes'] / 1e6:.1f} |"
         )
     lines += [
         "",

@@ -22,6 +22,7 @@ def test_the_report_compares_run_2_with_the_last_and_shows_growth():
                 "stage_changes": 10,
                 "sticky_memory": 100,
             },
+            build_bytes=5_000_000,
         )
         for number, seconds, size, history in [
             (1, 40.0, 1_000_000, 100),
@@ -38,7 +39,7 @@ def test_the_report_compares_run_2_with_the_last_and_shows_growth():
     assert report["warehouse_growth_bytes_after_run_2"] == 1_000
     text = many_runs.markdown(report)
     assert "# 4 hourly runs, 100 contacts, no new data" in text
-    assert "| 4 | 2026-11-01T03:00:00Z | 21.0 | 1.10 | 106 | 318 | 10 | 100 |" in text
+    assert "| 4 | 2026-11-01T03:00:00Z | 21.0 | 1.10 | 106 | 318 | 10 | 100 | 5.0 |" in text
     assert "score_history +2 rows" in text
 
 
