@@ -22,7 +22,7 @@ import duckdb
 from .config import DBT_PROJECT_DIR, Settings, display_instant, parse_as_of
 from .dbt_cli import dbt_executable, ensure_manifest
 from .ingest.loader import ingest_landing
-from .warehouse.publish import republish_with
+from .warehouse.publish import remove_database_file, republish_with
 from .warehouse.run_lock import RunLock
 from .warehouse.state import (
     ensure_publish_log,
@@ -125,7 +125,7 @@ def run_backfill(
             return summary
         ensure_manifest()
         scratch = settings.work_dir / "backfill.duckdb"
-        _remove_database(scratch)
+        remove_database_file(scratch)
         try:
             with duckdb.connect(str(scratch), config=settings.duckdb_config()) as con:
                 ensure_publish_log(con)
@@ -148,25 +148,20 @@ def run_backfill(
             else:
                 republish_with_nothing_published(settings.warehouse_path, scratch)
         finally:
-            _remove_database(scratch)
+            remove_database_file(scratch)
     return summary
 
 
 def republish_with_nothing_published(warehouse: Path, scratch: Path) -> None:
     """Before any run published: the warehouse holds the backfilled history only."""
     empty = warehouse.with_name(f".{warehouse.name}.empty")
-    _remove_database(empty)
+    remove_database_file(empty)
     try:
         duckdb.connect(str(empty)).close()
         republish_with(empty, scratch, [*HISTORY_TABLES, "ops.publish_log"])
         os.replace(empty, warehouse)
     finally:
-        _remove_database(empty)
-
-
-def _remove_database(path: Path) -> None:
-    path.unlink(missing_ok=True)
-    Path(f"{path}.wal").unlink(missing_ok=True)
+        remove_database_file(empty)
 
 
 def _compute_instant(settings: Settings, scratch: Path, instant: datetime) -> None:

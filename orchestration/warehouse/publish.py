@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -59,6 +61,26 @@ def _copy_comments(
         con.execute(f"comment on column {relation}.{sql_ident(column)} is {sql_literal(comment)}")
 
 
+def remove_database_file(path: Path) -> None:
+    """A DuckDB file and its write-ahead log, if they exist."""
+    path.unlink(missing_ok=True)
+    Path(f"{path}.wal").unlink(missing_ok=True)
+
+
+@contextmanager
+def replaced_atomically(warehouse: Path) -> Iterator[Path]:
+    """A staging file to write the new warehouse into: swapped into place (`os.replace`) when
+    the block completes, removed whatever happens. Readers never see a half-written file."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    staging = warehouse.with_name(f".{warehouse.name}.{os.getpid()}.tmp")
+    remove_database_file(staging)
+    try:
+        yield staging
+        os.replace(staging, warehouse)
+    finally:
+        remove_database_file(staging)
+
+
 def publish_warehouse(
     build_db: Path,
     warehouse: Path,
@@ -73,13 +95,10 @@ def publish_warehouse(
     against, and remember stages from, published runs only.
     Returns row counts per published table.
     """
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    staging = warehouse.with_name(f".{warehouse.name}.{os.getpid()}.tmp")
-    staging.unlink(missing_ok=True)
     counts: dict[str, int] = {}
     logged = False
     try:
-        with duckdb.connect() as con:
+        with replaced_atomically(warehouse) as staging, duckdb.connect() as con:
             read_only = " (read_only)" if as_of is None else ""
             con.execute(f"attach {sql_literal(str(build_db))} as build{read_only}")
             con.execute("use build")
@@ -101,7 +120,6 @@ def publish_warehouse(
                 _copy_comments(con, source, target_sql)
             con.execute("checkpoint published")
             con.execute("detach published")
-        os.replace(staging, warehouse)
         logged = False  # published: the log row stays
     finally:
         if logged:
@@ -111,8 +129,6 @@ def publish_warehouse(
                     "(select max(published_at) from ops.publish_log)",
                     [as_of],
                 )
-        staging.unlink(missing_ok=True)
-        Path(f"{staging}.wal").unlink(missing_ok=True)
     return counts
 
 
@@ -120,30 +136,23 @@ def republish_with(warehouse: Path, replacements_db: Path, relations: list[str])
     """A new warehouse file equal to the published one except `relations`, taken from
     `replacements_db`, swapped into place like a publish (used by `leadscore backfill`, which
     adds to history without touching the current marts). The caller holds the run lock."""
-    staging = warehouse.with_name(f".{warehouse.name}.{os.getpid()}.tmp")
-    staging.unlink(missing_ok=True)
-    try:
-        with duckdb.connect() as con:
-            con.execute(f"attach {sql_literal(str(warehouse))} as current (read_only)")
-            con.execute(f"attach {sql_literal(str(replacements_db))} as replacements (read_only)")
-            con.execute(f"attach {sql_literal(str(staging))} as published")
-            tables = [
-                f"{schema}.{table}"
-                for schema, table in con.execute(
-                    "select schema_name, table_name from duckdb_tables() "
-                    "where database_name = 'current' order by all"
-                ).fetchall()
-            ]
-            for schema in sorted({name.split(".")[0] for name in [*tables, *relations]}):
-                con.execute(f"create schema published.{sql_ident(schema)}")
-            for name in sorted({*tables, *relations}):
-                database = "replacements" if name in relations else "current"
-                target = "published." + _qualified(name)
-                con.execute(f"create table {target} as select * from {database}.{_qualified(name)}")
-                _copy_comments(con, name, target, database)
-            con.execute("checkpoint published")
-            con.execute("detach published")
-        os.replace(staging, warehouse)
-    finally:
-        staging.unlink(missing_ok=True)
-        Path(f"{staging}.wal").unlink(missing_ok=True)
+    with replaced_atomically(warehouse) as staging, duckdb.connect() as con:
+        con.execute(f"attach {sql_literal(str(warehouse))} as current (read_only)")
+        con.execute(f"attach {sql_literal(str(replacements_db))} as replacements (read_only)")
+        con.execute(f"attach {sql_literal(str(staging))} as published")
+        tables = [
+            f"{schema}.{table}"
+            for schema, table in con.execute(
+                "select schema_name, table_name from duckdb_tables() "
+                "where database_name = 'current' order by all"
+            ).fetchall()
+        ]
+        for schema in sorted({name.split(".")[0] for name in [*tables, *relations]}):
+            con.execute(f"create schema published.{sql_ident(schema)}")
+        for name in sorted({*tables, *relations}):
+            database = "replacements" if name in relations else "current"
+            target = "published." + _qualified(name)
+            con.execute(f"create table {target} as select * from {database}.{_qualified(name)}")
+            _copy_comments(con, name, target, database)
+        con.execute("checkpoint published")
+        con.execute("detach published")

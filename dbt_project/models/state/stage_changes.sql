@@ -132,19 +132,12 @@ tipping as (
     select
         deltas.model_id,
         deltas.contact_id,
-        -- The largest change in the direction of the crossing; a tie goes to the first id.
-        arg_min(
-            deltas.contribution_id,
-            { 'change': -abs(deltas.delta), 'contribution_id': deltas.contribution_id }
-        ) as tipping_rule_id,
-        arg_min(
-            case
-                when deltas.contribution_type = 'decay' then 'decay'
-                when deltas.is_same_raw then 'decay'
-                else 'activity'
-            end,
-            { 'change': -abs(deltas.delta), 'contribution_id': deltas.contribution_id }
-        ) as tipping_cause
+        deltas.contribution_id as tipping_rule_id,
+        case
+            when deltas.contribution_type = 'decay' then 'decay'
+            when deltas.is_same_raw then 'decay'
+            else 'activity'
+        end as tipping_cause
     from deltas
     inner join paired
         on deltas.model_id = paired.model_id and deltas.contact_id = paired.contact_id
@@ -152,7 +145,11 @@ tipping as (
     where
         deltas.contribution_type in ('rule', 'decay')
         and sign(deltas.delta) = paired.direction
-    group by deltas.model_id, deltas.contact_id
+    -- The largest change in the direction of the crossing; a tie goes to the first id.
+    qualify row_number() over (
+            partition by deltas.model_id, deltas.contact_id
+            order by abs(deltas.delta) desc, deltas.contribution_id asc
+        ) = 1
 
 ),
 
