@@ -1,4 +1,4 @@
-"""The `leadscore` command line: demo data, pipeline runs, seed validation, explain, top leads."""
+"""The `leadscore` command line: demo data, runs, seed validation, explain, top leads, report."""
 
 from __future__ import annotations
 
@@ -221,7 +221,7 @@ def validate(seeds_dir) -> None:
 @click.pass_context
 def top(ctx, model_id, limit) -> None:
     """Print the top leads of the published warehouse."""
-    from .reports import ReportError, top_leads_table
+    from .reports import ReportError, model_quality_line, top_leads_table
 
     settings = _settings(ctx.obj["data_dir"])
     if not settings.warehouse_path.exists():
@@ -232,6 +232,44 @@ def top(ctx, model_id, limit) -> None:
         click.echo(top_leads_table(settings.warehouse_path, model_id, limit))
     except ReportError as exc:
         raise click.ClickException(str(exc)) from None
+    quality = model_quality_line(settings.warehouse_path, model_id)
+    if quality:
+        click.echo(quality)
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write the page to this file; default $LEADSCORE_DATA_DIR/reports/leadscore_report.html.",
+)
+@click.pass_context
+def report(ctx, out) -> None:
+    """Write an HTML report of the published warehouse, viewable offline: score bands, conversion
+    by band, funnel, rule performance, top movers, model quality and threshold advice."""
+    from .outcomes.report_page import write_report
+    from .reports import ReportError
+
+    settings = _settings(ctx.obj["data_dir"])
+    if not settings.warehouse_path.exists():
+        raise click.ClickException(
+            f"no published warehouse at {settings.warehouse_path}; run `leadscore run` first"
+        )
+    target = Path(out) if out else settings.data_dir / "reports" / "leadscore_report.html"
+    try:
+        data = write_report(settings.warehouse_path, target)
+    except ReportError as exc:
+        raise click.ClickException(str(exc)) from None
+    absent = data.missing_marts + data.outdated_marts
+    if absent:
+        names = ", ".join(f"marts.{mart}" for mart in absent)
+        click.echo(
+            f"note: this warehouse lacks {names} (published by an older leadscore); their "
+            "sections say so",
+            err=True,
+        )
+    click.echo(f"report written to {target}")
 
 
 @main.command("dbt-parse")
@@ -405,6 +443,17 @@ def crm_export(ctx, dry_run: bool, show: int) -> None:
         click.echo(f"  {error}", err=True)
     if not summary.success:
         sys.exit(1)
+
+
+def _add_outcome_commands() -> None:
+    """calibrate and compare live in cli_outcomes.py (this module stays readable)."""
+    from .cli_outcomes import calibrate, compare
+
+    main.add_command(calibrate)
+    main.add_command(compare)
+
+
+_add_outcome_commands()
 
 
 if __name__ == "__main__":

@@ -77,3 +77,34 @@ def top_leads_table(warehouse: Path, model_id: str, limit: int) -> str:
     if not rows:
         return f"no scored contacts for model '{model_id}'"
     return buffer.getvalue()
+
+
+def model_quality_line(warehouse: Path, model_id: str) -> str | None:
+    """One line on how well the model's scores predict conversion (marts.model_quality), or
+    None when the warehouse has no such row (an older warehouse, or a model without outcomes)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        try:
+            rows = con.execute(
+                """
+                select as_of, contacts_with_outcome, converted_contacts, conversion_rate, auc,
+                    top_band, top_band_contacts, top_band_conversion_rate
+                from marts.model_quality
+                where model_id = ?
+                order by as_of desc
+                limit 1
+                """,
+                [model_id],
+            ).fetchall()
+        except duckdb.CatalogException:
+            return None
+    if not rows:
+        return None
+    as_of, contacts, converted, rate, auc, band, band_contacts, band_rate = rows[0]
+    auc_text = f"AUC {auc:.3f}" if auc is not None else "AUC not measurable"
+    line = (
+        f"model quality of '{model_id}' as of {as_of:%Y-%m-%d %H:%M}: {auc_text} over "
+        f"{contacts:,} contacts with a known outcome ({converted:,} converted, {rate:.1%})"
+    )
+    if band is not None and band_rate is not None:
+        line += f"; top band {band} converts {band_rate:.1%} ({band_contacts:,} contacts)"
+    return line

@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from .activities import activity_chunk
 from .people import build_contacts
-from .sales import build_deals, build_feedback
+from .sales import build_deals, build_feedback, with_account_outcomes
 from .sampling import CounterRandom
 from .schemas import ENTITIES
 from .segments import plan_segment_rows
@@ -85,13 +85,15 @@ def generate_demo(
         remove_demo_files(folder)
 
     # Independent generators per entity: changing how one is drawn leaves the others alone.
-    rng_contacts, rng_plan, rng_deals, rng_feedback = (
-        np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(4)
+    # spawn(5)'s first four children are spawn(4)'s: adding a generator changes no other draw.
+    rng_contacts, rng_plan, rng_deals, rng_feedback, rng_accounts = (
+        np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(5)
     )
     with tqdm(
         total=contacts, desc="demo activities", unit="contact", disable=not progress
     ) as progress_bar:
         population, contact_table = build_contacts(contacts, rng_contacts, as_of_us)
+        contact_table = with_account_outcomes(contact_table, population, rng_accounts)
         row_counts = {
             "contacts": write_table(folders["contacts"] / "demo_contacts.parquet", contact_table)
         }

@@ -198,3 +198,25 @@ def build_feedback(population: Population, rng: np.random.Generator) -> pa.Table
         },
         schema=FEEDBACK_SCHEMA,
     )
+
+
+def with_account_outcomes(
+    contacts: pa.Table, population: Population, rng: np.random.Generator
+) -> pa.Table:
+    """The customers' account outcomes as CRM properties: `churned` (at-risk accounts churn
+    more often) and `expanded` (expansion candidates buy more more often); blank for contacts
+    that are not customers (unknown). Older duplicate records carry their contact's values."""
+    n = population.contact_count
+    churned = np.where(population.at_risk, 0.55, 0.06) > rng.random(n)
+    expanded = np.where(population.expansion, 0.6, 0.08) > rng.random(n)
+    index = pc.cast(pc.utf8_slice_codeunits(contacts["contact_id"], 1), pa.int64()).to_numpy() - 1
+    customer = population.is_customer[index]
+
+    def column(values: np.ndarray) -> pa.Array:
+        text = np.where(values[index], "true", "false").astype(object)
+        text[~customer] = None
+        return pa.array(text, type=pa.string())
+
+    return contacts.append_column("churned", column(churned)).append_column(
+        "expanded", column(expanded)
+    )

@@ -53,8 +53,25 @@ def check_models(check: SeedChecker) -> Models:
                     )
         for column in ("fit_cap", "engagement_cap", "total_cap"):
             check.number(row, column, minimum=0, why=" (caps limit absolute values)")
+        _check_outcome(check, row)
         check.enabled(row)
     return models if seed.usable else None
+
+
+def _check_outcome(check: SeedChecker, row: SeedRow) -> None:
+    """outcome_property needs the value that means converted; the population must not be it.
+
+    Without outcome_property a contact converted when it has a won deal, of the product line
+    outcome_value names when that is set.
+    """
+    outcome_property = row.key("outcome_property")
+    if outcome_property and not row.text("outcome_value"):
+        check.report(
+            row,
+            "outcome_value",
+            f"is blank but outcome_property is {row.text('outcome_property')!r}: "
+            "say which value of it means converted (e.g. 1, true, customer)",
+        )
 
 
 def check_rules(check: SeedChecker, models: Models) -> Rules:

@@ -70,6 +70,7 @@ SEED_COLUMNS: dict[str, tuple[str, ...]] = {
 
 OPTIONAL_SEED_COLUMNS: dict[str, tuple[str, ...]] = {name: () for name in SEED_COLUMNS} | {
     "alert_routes": ("direction",),
+    "scoring_models": ("outcome_property", "outcome_value"),
 }
 """Columns a seed may have after its required ones, in this order. A seed has no other column:
 dbt loads a seed file into a table with a fixed column list (`column_types` in dbt_project.yml),

@@ -17,13 +17,19 @@ class ScratchBuildError(RuntimeError):
 
 
 def build_scratch_copy(
-    build_db: Path, as_of: datetime, workdir: Path, *, reload_seeds: bool
+    build_db: Path,
+    as_of: datetime,
+    workdir: Path,
+    *,
+    reload_seeds: bool,
+    project_dir: Path | None = None,
 ) -> Path:
     """Copy the build database into `workdir` and `dbt build` the copy as of `as_of`.
 
     With `reload_seeds` the copy is scored with the seeds as they are now (a preview of a rule
     edit); without, with the rules of the original build (a replay of another instant).
     dbt's target and log folders live in `workdir`, so the project's target/ is untouched.
+    `project_dir` scores with another rule set (a mirror from `config.mirror_dbt_project`).
     """
     if not build_db.exists():
         raise ScratchBuildError(f"no build database at {build_db}; run `leadscore run` first")
@@ -41,8 +47,8 @@ def build_scratch_copy(
     args = [
         dbt_executable(),
         "build",
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--project-dir", str(project_dir or DBT_PROJECT_DIR),
+        "--profiles-dir", str(project_dir or DBT_PROJECT_DIR),
         "--target-path", str(workdir / "target"),
         "--log-path", str(workdir / "logs"),
     ]  # fmt: skip

@@ -80,8 +80,8 @@ def test_the_domain_loads_without_dagster():
 
 @pytest.mark.parametrize(
     "args",
-    [["validate"], ["top"], ["explain", "nobody"]],
-    ids=["validate", "top", "explain"],
+    [["validate"], ["top"], ["explain", "nobody"], ["report"]],
+    ids=["validate", "top", "explain", "report"],
 )
 def test_cli_commands_that_read_need_no_dagster(args, tmp_path):
     code = (

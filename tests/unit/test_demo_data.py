@@ -110,6 +110,8 @@ def test_schemas(landing: Path) -> None:
         "salesforce_id": pa.string(),
         "What is your current occupation": pa.string(),
         "役職": pa.string(),
+        "churned": pa.string(),
+        "expanded": pa.string(),
     }
     assert {f.name: f.type for f in contacts} == expected
     activities = _read(landing, "activities").schema

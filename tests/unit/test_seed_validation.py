@@ -16,6 +16,7 @@ from orchestration.rules import (
     regex_problem,
     validate_seeds,
 )
+from orchestration.rules.schema import seed_columns
 
 SHIPPED_SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -90,7 +91,9 @@ def test_shipped_seeds_have_no_problems() -> None:
 
 @pytest.mark.parametrize("name", sorted(SEED_COLUMNS))
 def test_shipped_seeds_have_the_contract_columns_in_order(name: str) -> None:
-    assert tuple(_read(SHIPPED_SEEDS, name)[0]) == SEED_COLUMNS[name]
+    header = tuple(_read(SHIPPED_SEEDS, name)[0])
+    assert header[: len(SEED_COLUMNS[name])] == SEED_COLUMNS[name]
+    assert header == seed_columns(name)[: len(header)]  # optional columns after, in order
 
 
 def test_shipped_seeds_define_the_three_models() -> None:
@@ -1230,3 +1233,27 @@ def test_routes_whose_directions_overlap_at_one_destination_are_refused(seeds: P
         "seeds/alert_routes.csv:5: to_stage: duplicate alert route (first on line 4); it would "
         "send every alert twice",
     ]
+
+
+# --- outcome columns of scoring_models (contract §8) ---------------------------------------------
+
+
+def test_an_outcome_property_without_its_value_is_reported(seeds: Path) -> None:
+    header = list(seed_columns("scoring_models"))
+    rows = [header, ["lead", "Lead", "", "lead", "sticky", "", "", "", "", "", "", "", "true",
+                     "Converted", ""]]  # fmt: skip
+    with (seeds / "scoring_models.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    messages = [str(problem) for problem in validate_seeds(seeds)]
+    assert any(
+        "scoring_models.csv:2: outcome_value: is blank but outcome_property is 'Converted'" in m
+        for m in messages
+    ), messages
+
+
+def test_outcome_columns_are_optional(seeds: Path) -> None:
+    header = list(SEED_COLUMNS["scoring_models"])
+    rows = [header, ["lead", "Lead", "", "lead", "sticky", "", "", "", "", "", "", "", "true"]]
+    with (seeds / "scoring_models.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    assert not [p for p in validate_seeds(seeds) if p.file.endswith("scoring_models.csv")]

@@ -19,6 +19,17 @@ stages as (
 
 ),
 
+-- The converted contacts outside a model's population are scored for the outcome marts only.
+published_contacts as (
+
+    select
+        model_id,
+        contact_id
+    from {{ ref('int_scored_contacts') }}
+    where in_population
+
+),
+
 breakdown as (
 
     select * from {{ ref('score_breakdown') }}
@@ -74,6 +85,10 @@ final as (
         totals.last_activity_at,
         {{ as_of() }} as as_of
     from totals
+    semi join published_contacts
+        on
+            totals.model_id = published_contacts.model_id
+            and totals.contact_id = published_contacts.contact_id
     inner join stages
         on totals.model_id = stages.model_id and totals.contact_id = stages.contact_id
     left join bands

@@ -107,6 +107,17 @@ feedback as (
 
 ),
 
+-- The converted contacts outside a model's population are scored for the outcome marts only.
+published_contacts as (
+
+    select
+        model_id,
+        contact_id
+    from {{ ref('int_scored_contacts') }}
+    where in_population
+
+),
+
 contributions as (
 
     select * from rules
@@ -116,6 +127,17 @@ contributions as (
     select * from caps
     union all
     select * from feedback
+
+),
+
+published_contributions as (
+
+    select contributions.*
+    from contributions
+    semi join published_contacts
+        on
+            contributions.model_id = published_contacts.model_id
+            and contributions.contact_id = published_contacts.contact_id
 
 ),
 
@@ -136,7 +158,7 @@ final as (
         cast(activity_count as bigint) as activity_count,
         last_activity_at,
         {{ as_of() }} as as_of
-    from contributions
+    from published_contributions
 
 )
 

@@ -22,6 +22,18 @@ models as (
 
 ),
 
+-- Only the population is remembered: converted contacts outside it are scored for the outcome
+-- marts only.
+published_contacts as (
+
+    select
+        model_id,
+        contact_id
+    from {{ ref('int_scored_contacts') }}
+    where in_population
+
+),
+
 rule_set as (
 
     select rule_set_version from {{ ref('int_rule_set_version') }}
@@ -90,6 +102,8 @@ final as (
                 then previous.as_of
         end as sticky_since_as_of
     from stages
+    semi join published_contacts
+        on stages.model_id = published_contacts.model_id and stages.contact_id = published_contacts.contact_id
     inner join models on stages.model_id = models.model_id
     left join previous
         on stages.model_id = previous.model_id and stages.contact_id = previous.contact_id

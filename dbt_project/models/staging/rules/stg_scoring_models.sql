@@ -21,7 +21,12 @@ final as (
         {{ clean_number('fit_cap') }} as fit_cap,
         {{ clean_number('engagement_cap') }} as engagement_cap,
         {{ clean_number('total_cap') }} as total_cap,
-        {{ is_enabled('enabled') }} as is_enabled
+        {{ is_enabled('enabled') }} as is_enabled,
+        -- Older files lack the outcome columns (contract §8): blank = a won deal converts.
+        {{ norm_text(optional_seed_column(ref('scoring_models'), 'outcome_property')) }}
+            as outcome_property,
+        {{ clean_text(optional_seed_column(ref('scoring_models'), 'outcome_value')) }}
+            as outcome_value
     from source
 
 )

@@ -1,0 +1,1 @@
+"""Outcomes: how scores relate to conversions (calibration, comparison, the HTML report)."""
