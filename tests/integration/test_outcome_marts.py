@@ -16,6 +16,7 @@ Two installations, one `leadscore run` each (module fixtures, read-only afterwar
 from __future__ import annotations
 
 import csv
+import json
 import math
 import os
 import shutil
@@ -632,3 +633,27 @@ def test_every_funnel_step_has_a_row_even_when_nobody_reached_it(property_run):
     for (model_id, dimension, value), steps in funnels.items():
         assert list(steps) == seed_steps(seeds, model_id), (model_id, dimension, value)
     assert funnels[("churn_risk", "all", "all")]["won"] == 0
+
+
+def test_calibrate_on_the_demo_writes_seeds_that_validate_and_compare_runs(demo_run, tmp_path):
+    """Issue 13: calibrate --model lead reports the learned and the current rules' AUC side by
+    side, its seeds validate, and compare scores them without publishing anything."""
+    data, _ = demo_run
+    env = _env(data)
+    out = tmp_path / "calibration"
+    result = leadscore(env, "calibrate", "--model", "lead", "--out", str(out))
+    assert "cross-validated AUC learned" in result.stdout and "vs current rules" in result.stdout
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    learned, current = report["auc"]["learned_cross_validated"], report["auc"]["current_same_folds"]
+    assert len(learned["folds"]) == len(current["folds"]) == 5
+    assert 0.5 < learned["mean"] <= 1 and 0.5 < current["mean"] <= 1
+    assert report["rules"] and all(isinstance(rule["points"], int) for rule in report["rules"])
+    assert "lifecycle_stage" in report["excluded_properties"]  # the population property
+    assert {"churned", "expanded"} <= set(report["excluded_properties"])  # other outcomes
+    checked = leadscore(env, "validate", "--seeds-dir", str(out / "seeds"))
+    assert "seeds are valid" in checked.stdout
+    published = (data / "warehouse" / "lead_scoring.duckdb").stat().st_mtime_ns
+    compared = leadscore(env, "compare", "--challenger", str(out), "--model", "lead", "--json")
+    (lead,) = json.loads(compared.stdout)["models"]
+    assert lead["current"]["auc"] is not None and lead["challenger"]["auc"] is not None
+    assert (data / "warehouse" / "lead_scoring.duckdb").stat().st_mtime_ns == published
