@@ -22,23 +22,44 @@ matches as (
 
 ),
 
+-- Matches are few next to rules x contacts: count them, and take the totals per model.
+per_model as (
+
+    select
+        model_id,
+        count(*) as contacts_with_outcome,
+        count(*) filter (where is_converted) as converted_contacts
+    from outcomes
+    group by model_id
+
+),
+
+matched as (
+
+    select
+        matches.model_id,
+        matches.rule_id,
+        count(*) as matched_contacts,
+        count(*) filter (where outcomes.is_converted) as converted_when_matched
+    from matches
+    inner join outcomes
+        on matches.model_id = outcomes.model_id and matches.contact_id = outcomes.contact_id
+    group by matches.model_id, matches.rule_id
+
+),
+
 per_rule as (
 
     select
         rules.model_id,
         rules.rule_id,
-        count(*) as contacts_with_outcome,
-        count(matches.contact_id) as matched_contacts,
-        count(*) filter (where outcomes.is_converted) as converted_contacts,
-        count(matches.contact_id) filter (where outcomes.is_converted) as converted_when_matched
+        per_model.contacts_with_outcome,
+        coalesce(matched.matched_contacts, 0) as matched_contacts,
+        per_model.converted_contacts,
+        coalesce(matched.converted_when_matched, 0) as converted_when_matched
     from rules
-    inner join outcomes on rules.model_id = outcomes.model_id
-    left join matches
-        on
-            rules.model_id = matches.model_id
-            and rules.rule_id = matches.rule_id
-            and outcomes.contact_id = matches.contact_id
-    group by rules.model_id, rules.rule_id
+    inner join per_model on rules.model_id = per_model.model_id
+    left join matched on rules.model_id = matched.model_id and rules.rule_id = matched.rule_id
 
 ),
 

@@ -209,17 +209,13 @@ contact_steps as (
 
 ),
 
+-- A contact's steps are consecutive from 1, so the previous row is the previous step.
 with_previous as (
 
     select
-        contact_steps.*,
-        previous.reached_at as previous_reached_at
+        *,
+        lag(reached_at) over (partition by model_id, contact_id order by step_order) as previous_reached_at
     from contact_steps
-    left join contact_steps as previous
-        on
-            contact_steps.model_id = previous.model_id
-            and contact_steps.contact_id = previous.contact_id
-            and contact_steps.step_order = previous.step_order + 1
 
 ),
 

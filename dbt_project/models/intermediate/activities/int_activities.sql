@@ -1,4 +1,7 @@
+{{ config(materialized='view') }}
 -- Activities that count: of a known contact and at or before the as-of instant.
+-- A view: writing the 50 M rows of a 1M-contact installation cost more than its five readers
+-- repeating the join (measured: the six models 71.6 s as a table, 65.4 s as a view).
 with
 
 activities as (

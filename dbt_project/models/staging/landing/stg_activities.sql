@@ -42,51 +42,16 @@ renamed as (
         {{ clean_text('target') }} as target,
         value,
         -- One orderable number per (file version, row): cheaper to aggregate than a struct.
-        cast(_load_seq as hugeint) * {{ 2 ** 64 }} + _row_number as first_seen_key
+        -- A bigint holds it while files have fewer than 2^32 rows and loads stay under 2^31.
+        _load_seq * {{ 2 ** 32 }} + _row_number as first_seen_key
     from source
 
 ),
 
--- De-duplication in two steps, so that the wide group-by (every column) only sees the few rows
--- that may be copies: a row whose hash no other row has is distinct from every other row, and
--- the rows sharing a hash (copies, or a rare collision) are grouped on every column.
-hashed as (
-
-    select
-        *,
-        hash(contact_id, activity_type, occurred_at, source_activity_id, target, value) as row_hash
-    from renamed
-
-),
-
-hash_counts as (
-
-    select
-        row_hash,
-        count(*) as copies,
-        min(first_seen_key) as first_seen_key
-    from hashed
-    group by row_hash
-
-),
-
-distinct_rows as (
-
-    select
-        hashed.contact_id,
-        hashed.activity_type,
-        hashed.occurred_at,
-        hashed.source_activity_id,
-        hashed.target,
-        hashed.value,
-        hashed.first_seen_key
-    from hash_counts
-    inner join hashed on hash_counts.first_seen_key = hashed.first_seen_key
-    where hash_counts.copies = 1
-
-),
-
-rows_sharing_a_hash as (
+-- Rows identical in every column are one activity: one hash aggregate over the columns keeps the
+-- first (file version, row) that carried it. (Measured at 50 M rows: 28 s, against 116 s for a
+-- hash-then-regroup in two passes and 33 s for `select distinct`.)
+deduplicated as (
 
     select
         contact_id,
@@ -96,21 +61,8 @@ rows_sharing_a_hash as (
         target,
         value,
         min(first_seen_key) as first_seen_key
-    from hashed
-    where row_hash in (
-            select hash_counts.row_hash
-            from hash_counts
-            where hash_counts.copies > 1
-        )
+    from renamed
     group by all
-
-),
-
-deduplicated as (
-
-    select * from distinct_rows
-    union all
-    select * from rows_sharing_a_hash
 
 ),
 
@@ -176,12 +128,12 @@ final as (
         new_activities.target,
         lower(new_activities.target) as target_norm,
         new_activities.value,
-        cast(new_activities.first_seen_key // {{ 2 ** 64 }} as bigint) as source_load_seq,
+        cast(new_activities.first_seen_key // {{ 2 ** 32 }} as bigint) as source_load_seq,
         loaded_files.file_path as source_file,
-        cast(new_activities.first_seen_key % {{ 2 ** 64 }} as bigint) as source_row_number
+        cast(new_activities.first_seen_key % {{ 2 ** 32 }} as bigint) as source_row_number
     from new_activities
     left join loaded_files
-        on cast(new_activities.first_seen_key // {{ 2 ** 64 }} as bigint) = loaded_files.load_seq
+        on cast(new_activities.first_seen_key // {{ 2 ** 32 }} as bigint) = loaded_files.load_seq
 
 )
 
