@@ -1,7 +1,8 @@
 {{ config(materialized='view') }}
 -- Activities that count: of a known contact and at or before the as-of instant.
--- A view: writing the 50 M rows of a 1M-contact installation cost more than its five readers
--- repeating the join (measured: the six models 71.6 s as a table, 65.4 s as a view).
+-- A view: it keeps 50 M rows (at 1M contacts) off the disk. Time is about even: alone the six
+-- models took 71.6 s as a table and 65.4 s as a view; in a +1 % day run, with two readers at once,
+-- int_activities and its two heaviest readers took 81 s as a table and 84 s as a view.
 with
 
 activities as (
