@@ -58,6 +58,9 @@ the stage rank rose, and a contact scored for the first time; `down`: it fell; `
 UP_DIRECTION, DOWN_DIRECTION, ANY_DIRECTION = ALERT_DIRECTIONS
 DEFAULT_ALERT_DIRECTION = UP_DIRECTION
 BACKFILL_CHANGE_CAUSE = "backfill"
+THRESHOLD_CRITERION = str(_dbt_vars()["threshold_criterion"])
+"""How MQL and SQL thresholds are recommended, in words: the dbt var `threshold_criterion`, shown
+by marts.threshold_advice and `leadscore calibrate` (orchestration/outcomes/learning.py)."""
 """`marts.stage_changes.change_cause` of a change a backfill computed (a past instant): never
 alerted (contract §8)."""
 CRM_TARGETS = ("hubspot", "salesforce")

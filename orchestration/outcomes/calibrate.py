@@ -12,13 +12,9 @@ import duckdb
 import numpy as np
 
 from ..rules.validate import validate_seeds
+from ..vocabulary import THRESHOLD_CRITERION
 from .challenger_seeds import band_cuts_like_current, write_challenger_seeds
-from .learning import (
-    POINTS_TO_DOUBLE_ODDS,
-    THRESHOLD_CRITERION,
-    Calibration,
-    calibrate,
-)
+from .learning import POINTS_TO_DOUBLE_ODDS, Calibration, calibrate
 from .training import CalibrationError, TrainingSet, load_training_set, norm_name
 
 

@@ -21,11 +21,6 @@ FOLDS = 5
 INNER_FOLDS = 3
 REGULARISATION_GRID = np.logspace(-2.5, 1.5, 12)  # inverse strength C of the L1 penalty
 BOOTSTRAPS = 30
-THRESHOLD_CRITERION = (
-    "mql: the threshold with the highest F1 (precision and recall weigh alike); sql: the "
-    "threshold at or above it with the highest F0.5 (precision weighs twice); ties go to the "
-    "lower threshold"
-)
 
 
 @dataclass(frozen=True)
@@ -176,7 +171,9 @@ def _with_confidence(training: TrainingSet, points, strength: float, seed: int):
 
 
 def advise_thresholds(scores: np.ndarray, converted: np.ndarray) -> ThresholdAdvice:
-    """Precision, recall and F per whole-point threshold; MQL and SQL by THRESHOLD_CRITERION."""
+    """Precision, recall and F per whole-point threshold; MQL and SQL by the rule
+    vocabulary.THRESHOLD_CRITERION states, as marts.threshold_advice does in SQL (here for
+    learned scores, which are in no table)."""
     floors = np.floor(scores)
     rows = []
     total_converted = int(converted.sum())

@@ -107,14 +107,9 @@ feedback as (
 
 ),
 
--- The converted contacts outside a model's population are scored for the outcome marts only.
 published_contacts as (
 
-    select
-        model_id,
-        contact_id
-    from {{ ref('int_scored_contacts') }}
-    where in_population
+    select * from {{ ref('int_published_contacts') }}
 
 ),
 

@@ -219,34 +219,22 @@ with_previous as (
 
 ),
 
+-- Each contact's steps once per dimension: every contact, its segment, its source.
 by_dimension as (
 
     select
-        model_id,
-        'all' as dimension,
-        'all' as dimension_value,
-        step_order,
-        reached_at,
-        previous_reached_at
+        with_previous.model_id,
+        dimensions.dimension,
+        case dimensions.dimension
+            when 'all' then 'all'
+            when 'segment' then coalesce(with_previous.segment, '(not set)')
+            else coalesce(with_previous.original_source, '(not set)')
+        end as dimension_value,
+        with_previous.step_order,
+        with_previous.reached_at,
+        with_previous.previous_reached_at
     from with_previous
-    union all
-    select
-        model_id,
-        'segment' as dimension,
-        coalesce(segment, '(not set)') as dimension_value,
-        step_order,
-        reached_at,
-        previous_reached_at
-    from with_previous
-    union all
-    select
-        model_id,
-        'source' as dimension,
-        coalesce(original_source, '(not set)') as dimension_value,
-        step_order,
-        reached_at,
-        previous_reached_at
-    from with_previous
+    cross join (values ('all'), ('segment'), ('source')) as dimensions (dimension)
 
 ),
 

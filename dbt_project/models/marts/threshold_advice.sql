@@ -101,9 +101,7 @@ final as (
         with_f.f_half,
         coalesce(with_f.threshold = recommended_mql.threshold, false) as is_recommended_mql,
         coalesce(with_f.threshold = recommended_sql.threshold, false) as is_recommended_sql,
-        'mql: the threshold with the highest F1 (precision and recall weigh alike); '
-        || 'sql: the threshold at or above it with the highest F0.5 (precision weighs twice); '
-        || 'ties go to the lower threshold' as criterion,
+        '{{ var("threshold_criterion") }}' as criterion,
         {{ as_of() }} as as_of
     from with_f
     left join recommended_mql on with_f.model_id = recommended_mql.model_id

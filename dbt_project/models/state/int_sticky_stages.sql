@@ -22,15 +22,9 @@ models as (
 
 ),
 
--- Only the population is remembered: converted contacts outside it are scored for the outcome
--- marts only.
 published_contacts as (
 
-    select
-        model_id,
-        contact_id
-    from {{ ref('int_scored_contacts') }}
-    where in_population
+    select * from {{ ref('int_published_contacts') }}
 
 ),
 
