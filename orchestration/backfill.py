@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from .config import DBT_PROJECT_DIR, Settings, display_instant, parse_as_of
-from .dbt_cli import dbt_executable, ensure_manifest
+from .dbt_cli import SKIP_UNIT_TESTS, dbt_executable, ensure_manifest
 from .ingest.loader import ingest_landing
 from .warehouse.publish import remove_database_file, republish_with
 from .warehouse.run_lock import RunLock
@@ -174,7 +174,7 @@ def _compute_instant(settings: Settings, scratch: Path, instant: datetime) -> No
         dbt_executable(), "build",
         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
         "--target-path", str(settings.work_dir / "backfill_target"),
-        "--select", *_SELECTION, "--exclude", "test_type:unit",
+        "--select", *_SELECTION, *SKIP_UNIT_TESTS,
     ]  # fmt: skip
     environment = os.environ | settings.dbt_environment(instant, backfill=True, database=scratch)
     with log.open("w", encoding="utf-8") as output:

@@ -25,9 +25,10 @@ DEFAULT_SEEDS_DIR = REPO_ROOT / "seeds"
 
 LANDING_ENTITIES = ("contacts", "activities", "deals", "sales_feedback")
 
-DEFAULT_DUCKDB_MEMORY_LIMIT = "4GB"
+DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
 """DuckDB's own default (80 % of RAM) lets one run take the machine from the BI tools and the
-OS; past this much it spills to the temp directory instead (1M contacts x 50 activities fit)."""
+OS; past this much it spills to the temp directory instead. 3 GB keeps a whole run (Dagster,
+dbt and DuckDB's allocations outside its buffer pool) under 4 GiB at 1M contacts x 50."""
 DEFAULT_DBT_THREADS = 2
 DEFAULT_REFRESH_CRON = "0 * * * *"
 DEFAULT_MAX_STAGE_CHURN = 0.20

@@ -11,6 +11,11 @@ from .config import DBT_PROJECT_DIR, SEEDS_DIR, SOURCE_DBT_PROJECT_DIR
 
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
 
+SKIP_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
+"""Arguments that keep dbt's unit tests out of a scoring build. They check the SQL, not the
+data, so a run gains nothing from them (about 2.5 s of every build); the test suite runs them
+once against a built scenario (tests/integration/test_dbt_unit_tests.py)."""
+
 
 class DbtParseError(RuntimeError):
     """`dbt parse` failed: the project or the seeds do not compile."""

@@ -64,10 +64,12 @@ DAY_US = 86_400_000_000
 GIB = 1 << 30
 MIB = 1 << 20
 
-# The targets of issue #6 (stated for 1,000,000 contacts x 50 activities).
-TARGET_FULL_RUN_RATIO = 4.0
-TARGET_DAY2_RATIO = 1.5
-TARGET_PEAK_RSS = 6 * GIB
+# The targets of issue #14 (stated for 1,000,000 contacts x 50 activities): the full run and the
+# +1 % day as "marginal" ratios, (run - fixed cost) / floor, so start-up is judged on its own.
+TARGET_FULL_RUN_MARGINAL = 30.0
+TARGET_DAY2_MARGINAL = 5.0
+TARGET_FIXED_COST_S = 10.0
+TARGET_PEAK_RSS = 4 * GIB
 
 MEASURES = ("floor", "full_run", "day2", "fixed_cost")
 MEASURE_LABELS = {
@@ -778,15 +780,18 @@ def render_markdown(report: dict[str, Any]) -> str:
     lines += [
         "## Results",
         "",
-        "| measure | wall | activity rows | rows/s | peak RSS (tree) | x floor |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| measure | wall | activity rows | rows/s | peak RSS (tree) | x floor "
+        "| marginal x floor |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
+    marginal = report.get("marginal_ratios", {})
     for name in MEASURES:
         s = measures[name]
         times = 1.0 if name == "floor" else ratios[name]
+        extra = f"{marginal[name]:.2f}" if name in marginal else ""
         lines.append(
             f"| {s['label']} | {s['wall_s']:.2f} s | {s['rows']:,} | {fmt_rate(s['rows_per_s'])} "
-            f"| {fmt_bytes(s['peak_rss'])} | {times:.2f} |"
+            f"| {fmt_bytes(s['peak_rss'])} | {times:.2f} | {extra} |"
         )
     lines += ["", "## Targets", "", "| target | measured | met |", "|---|---:|:---:|"]
     for target in report["targets"]:
@@ -796,8 +801,9 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines += ["", "The targets are stated for 1,000,000 x 50; at this size they are a hint."]
     lines += [
         "",
-        f"(d) alone, the cost of a run before any data, is {ratios['fixed_cost']:.2f} x the "
-        "floor: no ratio target below that can be met by any change to the data work.",
+        "Marginal: the run's wall time less the fixed cost (d), over the floor: the data work "
+        f"alone. (d), the cost of a run before any data, is {ratios['fixed_cost']:.2f} x the "
+        "floor.",
     ]
     lines += [
         "",
@@ -873,15 +879,23 @@ def render_scaling_markdown(report: dict[str, Any]) -> str:
     sizes = ", ".join(f"{row['contacts']:,}" for row in report["scaling"])
     lines = _header(report, f"leadscore scaling: {sizes} contacts x {k} activities")
     lines += [
-        "| contacts | activities | floor s | run s | ratio | peak RSS (run) | run rows/s |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| contacts | activities | landing | floor s | run s | ratio | peak RSS (run) "
+        "| disk after the run | run rows/s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in report["scaling"]:
+        disk = row.get("data_dir_bytes")
         lines.append(
-            f"| {row['contacts']:,} | {row['activity_rows']:,} | {row['floor_s']:.2f} "
-            f"| {row['run_s']:.2f} | {row['ratio']:.2f} | {fmt_bytes(row['peak_rss'])} "
+            f"| {row['contacts']:,} | {row['activity_rows']:,} | {fmt_bytes(row['landing_bytes'])} "
+            f"| {row['floor_s']:.2f} | {row['run_s']:.2f} | {row['ratio']:.2f} "
+            f"| {fmt_bytes(row['peak_rss'])} | {'' if disk is None else fmt_bytes(disk)} "
             f"| {fmt_rate(row['run_rows_per_s'])} |"
         )
+    lines += [
+        "",
+        "Disk after the run: the whole data dir (landing, warehouse, published copy, exports), "
+        "hard-linked landing files counted once.",
+    ]
     lines += [""] + _machine_lines(report)
     return "\n".join(lines)
 
@@ -967,24 +981,36 @@ def _bench(args: argparse.Namespace, argv: list[str], env: dict[str, str], work:
     measures = {name: summarise(runs[name]) for name in MEASURES}
     floor = measures["floor"]["wall_s"]
     ratios = {name: ratio(measures[name]["wall_s"], floor) for name in MEASURES[1:]}
-    peak = max(measures["full_run"]["peak_rss"], measures["day2"]["peak_rss"])
+    fixed_s = measures["fixed_cost"]["wall_s"]
+    marginal = {
+        name: ratio(max(measures[name]["wall_s"] - fixed_s, 0.0), floor)
+        for name in ("full_run", "day2")
+    }
+    peak = max(measures[name]["peak_rss"] for name in MEASURES[1:])
     targets = [
         {
-            "name": f"full run <= {TARGET_FULL_RUN_RATIO:g} x floor",
-            "limit": TARGET_FULL_RUN_RATIO,
-            "value": ratios["full_run"],
-            "measured": f"{ratios['full_run']:.2f} x",
-            "met": ratios["full_run"] <= TARGET_FULL_RUN_RATIO,
+            "name": f"full run: marginal (b - d) <= {TARGET_FULL_RUN_MARGINAL:g} x floor",
+            "limit": TARGET_FULL_RUN_MARGINAL,
+            "value": marginal["full_run"],
+            "measured": f"{marginal['full_run']:.2f} x",
+            "met": marginal["full_run"] <= TARGET_FULL_RUN_MARGINAL,
         },
         {
-            "name": f"+1 % day <= {TARGET_DAY2_RATIO:g} x floor",
-            "limit": TARGET_DAY2_RATIO,
-            "value": ratios["day2"],
-            "measured": f"{ratios['day2']:.2f} x",
-            "met": ratios["day2"] <= TARGET_DAY2_RATIO,
+            "name": f"+1 % day: marginal (c - d) <= {TARGET_DAY2_MARGINAL:g} x floor",
+            "limit": TARGET_DAY2_MARGINAL,
+            "value": marginal["day2"],
+            "measured": f"{marginal['day2']:.2f} x",
+            "met": marginal["day2"] <= TARGET_DAY2_MARGINAL,
         },
         {
-            "name": f"peak RSS (runs b and c) <= {TARGET_PEAK_RSS / GIB:g} GiB",
+            "name": f"fixed cost (d) <= {TARGET_FIXED_COST_S:g} s",
+            "limit": TARGET_FIXED_COST_S,
+            "value": fixed_s,
+            "measured": f"{fixed_s:.2f} s",
+            "met": fixed_s <= TARGET_FIXED_COST_S,
+        },
+        {
+            "name": f"peak RSS (runs b, c, d) <= {TARGET_PEAK_RSS / GIB:g} GiB",
             "limit": TARGET_PEAK_RSS,
             "value": peak,
             "measured": fmt_bytes(peak),
@@ -997,6 +1023,7 @@ def _bench(args: argparse.Namespace, argv: list[str], env: dict[str, str], work:
         "data": data,
         "measures": measures,
         "ratios": ratios,
+        "marginal_ratios": marginal,
         "targets": targets,
         "all_targets_met": all(t["met"] for t in targets),
     }
@@ -1014,7 +1041,7 @@ def _scaling(args: argparse.Namespace, argv: list[str], env: dict[str, str], wor
     for n in args.scaling:
         gen = work / f"generated-{n}"
         data = generate(gen, n, k, args, env, logs)
-        floors, fulls = [], []
+        floors, fulls, disk = [], [], []
         for rep in range(1, args.repeat + 1):
             data_dir = work / f"scale-{n}-rep{rep}"
             link_landing(gen / "landing", data_dir / "landing")
@@ -1032,6 +1059,7 @@ def _scaling(args: argparse.Namespace, argv: list[str], env: dict[str, str], wor
                 )
             )
             log(f"  floor {floors[-1].wall_s:.2f} s, run {fulls[-1].wall_s:.2f} s")
+            disk.append(folder_bytes(data_dir))
             if not args.keep:
                 shutil.rmtree(data_dir, ignore_errors=True)
         if not args.keep:
@@ -1047,6 +1075,7 @@ def _scaling(args: argparse.Namespace, argv: list[str], env: dict[str, str], wor
                 "ratio": ratio(full["wall_s"], floor["wall_s"]),
                 "peak_rss": full["peak_rss"],
                 "floor_peak_rss": floor["peak_rss"],
+                "data_dir_bytes": int(statistics.median(disk)),
                 "run_rows_per_s": full["rows_per_s"],
                 "floor": floor,
                 "full_run": full,

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 
 from orchestration.config import EnvVar, format_as_of, mirror_dbt_project, parse_as_of
-from orchestration.dbt_cli import dbt_executable
+from orchestration.dbt_cli import SKIP_UNIT_TESTS, dbt_executable
 from orchestration.ingest import ingest_landing
 from orchestration.rules import SEED_COLUMNS
 from orchestration.rules.schema import OPTIONAL_SEED_COLUMNS
@@ -129,6 +129,7 @@ class Scenario:
         args = [
             dbt_executable(),
             "build",
+            *SKIP_UNIT_TESTS,
             "--project-dir",
             str(self.project_dir),
             "--profiles-dir",

@@ -133,10 +133,15 @@ def test_a_tiny_benchmark_reports_the_four_measures(tmp_path):
     assert pq.read_table(landed).equals(day2)
 
     assert [t["name"] for t in report["targets"]] == [
-        "full run <= 4 x floor",
-        "+1 % day <= 1.5 x floor",
-        "peak RSS (runs b and c) <= 6 GiB",
+        "full run: marginal (b - d) <= 30 x floor",
+        "+1 % day: marginal (c - d) <= 5 x floor",
+        "fixed cost (d) <= 10 s",
+        "peak RSS (runs b, c, d) <= 4 GiB",
     ]
+    fixed_s = measures["fixed_cost"]["wall_s"]
+    assert report["marginal_ratios"]["day2"] == pytest.approx(
+        max(measures["day2"]["wall_s"] - fixed_s, 0.0) / measures["floor"]["wall_s"]
+    )
     assert all(isinstance(t["met"], bool) for t in report["targets"])
     assert report["machine"]["logical_cores"] >= 1
     assert report["machine"]["duckdb"]

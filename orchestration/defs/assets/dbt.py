@@ -13,7 +13,7 @@ from dagster import AssetExecutionContext, Failure, MetadataValue, Output
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from ...config import SEEDS_DIR
-from ...dbt_cli import ensure_manifest
+from ...dbt_cli import SKIP_UNIT_TESTS, ensure_manifest
 from ...rules import format_problems, validate_seeds
 from ...sql_text import sql_ident
 from ...warehouse.complete_build import forget_complete_build, record_complete_build
@@ -114,7 +114,9 @@ def leadscore_dbt_assets(
     # macro read the build location, DuckDB limits and instant from there.
     os.environ.update(settings.dbt_environment(as_of))
     # One target folder per data dir (not one per run): run_results.json there has the timings.
-    invocation = dbt.cli(["build"], context=context, target_path=settings.work_dir / "dbt_target")
+    invocation = dbt.cli(
+        ["build", *SKIP_UNIT_TESTS], context=context, target_path=settings.work_dir / "dbt_target"
+    )
     events = []
     try:
         for event in invocation.stream():
