@@ -282,7 +282,13 @@ def dbt_parse() -> None:
 
 
 @main.command()
-@click.argument("contact_id")
+@click.argument("contact_id", required=False)
+@click.option(
+    "--account",
+    default=None,
+    metavar="ACCOUNT_ID",
+    help="Explain an account's score (marts.account_scores) instead of a contact's.",
+)
 @click.option(
     "--model",
     "model_id",
@@ -297,10 +303,13 @@ def dbt_parse() -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (a list of models).")
 @click.pass_context
-def explain(ctx, contact_id, model_id, as_of, as_json) -> None:
-    """Every rule of a model for one contact, matched or not, with points and evidence."""
+def explain(ctx, contact_id, account, model_id, as_of, as_json) -> None:
+    """Every rule of a model for one contact, matched or not, with points and evidence;
+    with --account, how an account's score is made from its contacts'."""
     from .explain import ExplainError, explain_contact, open_build, render_explanation, to_json
 
+    if (contact_id is None) == (account is None):
+        raise click.UsageError("give a CONTACT_ID or --account ACCOUNT_ID (one of them)")
     settings = _settings(ctx.obj["data_dir"])
     parsed = _as_of(as_of)
 
@@ -312,13 +321,20 @@ def explain(ctx, contact_id, model_id, as_of, as_json) -> None:
             err=True,
         )
 
+    from .explain.accounts import explain_account, render_account
+
     try:
         with open_build(settings.build_db_path, parsed, on_replay=announce) as con:
-            data = explain_contact(con, contact_id, model_id)
+            if account is not None:
+                data = explain_account(con, account, model_id)
+            else:
+                data = explain_contact(con, contact_id, model_id)
     except ExplainError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
         click.echo(to_json(data))
+    elif account is not None:
+        click.echo(render_account(data), nl=False)
     else:
         click.echo(render_explanation(data, color=sys.stdout.isatty()), nl=False)
 
@@ -453,7 +469,15 @@ def _add_outcome_commands() -> None:
     main.add_command(compare)
 
 
+def _add_import_command() -> None:
+    """`leadscore import` lives in cli_import.py."""
+    from .cli_import import import_
+
+    main.add_command(import_)
+
+
 _add_outcome_commands()
+_add_import_command()
 
 
 if __name__ == "__main__":

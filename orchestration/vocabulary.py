@@ -56,6 +56,10 @@ ALERT_DIRECTIONS: tuple[str, ...] = tuple(str(value) for value in _dbt_vars()["a
 into `to_stage` a route alerts. `up`, the default (a blank cell, or a file without the column):
 the stage rank rose, and a contact scored for the first time; `down`: it fell; `any`: either."""
 UP_DIRECTION, DOWN_DIRECTION, ANY_DIRECTION = ALERT_DIRECTIONS
+DATE_OPERATORS: tuple[str, ...] = tuple(str(value) for value in _dbt_vars()["date_operators"])
+"""Property operators on a date or timestamp relative to the as-of, the dbt var `date_operators`;
+the value is a number of days. A date exactly N days away is `newer_than_days` N and
+`within_next_days` N, not `older_than_days` or `later_than_days` N (macros/operators.sql)."""
 DEFAULT_ALERT_DIRECTION = UP_DIRECTION
 BACKFILL_CHANGE_CAUSE = "backfill"
 THRESHOLD_CRITERION = str(_dbt_vars()["threshold_criterion"])

@@ -23,6 +23,14 @@
                 try_cast({{ subject }} as double)
                 between try_cast({{ condition_values }}[1] as double)
                 and try_cast({{ condition_values }}[2] as double)
+            {#- Dates relative to the as-of: the value is a number of days; an unparseable
+                date holds for none of them (ops.quarantine lists it). -#}
+            when 'older_than_days' then {{ days_since(subject) }} > try_cast({{ condition_value }} as double)
+            when 'newer_than_days' then
+                {{ days_since(subject) }} between 0 and try_cast({{ condition_value }} as double)
+            when 'within_next_days' then
+                -{{ days_since(subject) }} between 0 and try_cast({{ condition_value }} as double)
+            when 'later_than_days' then -{{ days_since(subject) }} > try_cast({{ condition_value }} as double)
             when 'is_set' then {{ subject }} is not null
             when 'is_not_set' then {{ subject }} is null
             when 'any' then true
@@ -54,6 +62,63 @@
     )
 {%- endmacro %}
 
+{#- Days from a date or timestamp property (text) to the as-of: positive in the past, negative in
+    the future; null when the text is not a date. A zone-less value is UTC, as the loader reads
+    timestamps (orchestration/ingest/reading.py). -#}
+{% macro days_since(text) -%}
+    {{ age_days(as_of(), parse_timestamp(text)) }}
+{%- endmacro %}
+
+{% macro parse_timestamp(text) -%}
+    try_cast(try_cast({{ text }} as timestamptz) as timestamp)
+{%- endmacro %}
+
 {% macro age_days(as_of_expr, occurred_at) -%}
     ((epoch({{ as_of_expr }}) - epoch({{ occurred_at }})) / 86400.0)
+{%- endmacro %}
+
+{#-
+  Whether an activity condition holds for one contact's hits row (int_activity_condition_hits).
+  The measure is the count of matching activities in the window, or with aggregate `sum` the
+  sum of their `value`. A plain condition bounds the measure. A trend compares the measure per
+  day in the window with the measure per day in the baseline_days before it: it holds when the
+  change is at least change_percent (a rise, > 0) or at most it (a fall, < 0). An empty
+  baseline (0 or less) has no rate to fall from: a rise from it holds when the window has any,
+  a fall never does. Compared exactly, cross-multiplied in decimals (no division).
+-#}
+{% macro activity_condition_holds(conditions, hits) -%}
+    {%- set measure -%}
+        case when {{ conditions }}.aggregate = 'sum' then {{ hits }}.value_sum
+        else {{ hits }}.activity_count end
+    {%- endset -%}
+    {%- set baseline -%}
+        case when {{ conditions }}.aggregate = 'sum' then {{ hits }}.baseline_value_sum
+        else {{ hits }}.baseline_count end
+    {%- endset -%}
+    {%- set window_side -%}
+        cast({{ measure }} as decimal(30, 4)) * cast({{ conditions }}.baseline_days as decimal(30, 4)) * 100
+    {%- endset -%}
+    {%- set baseline_side -%}
+        cast({{ baseline }} as decimal(30, 4)) * cast({{ conditions }}.window_days as decimal(30, 4))
+        * (100 + cast({{ conditions }}.change_percent as decimal(30, 4)))
+    {%- endset -%}
+    coalesce(
+        case
+            when {{ conditions }}.baseline_days is not null then
+                case
+                    when {{ baseline }} <= 0
+                        then {{ conditions }}.change_percent > 0 and {{ measure }} > 0
+                    when {{ conditions }}.change_percent > 0
+                        then {{ window_side }} >= {{ baseline_side }}
+                    else {{ window_side }} <= {{ baseline_side }}
+                end
+            when {{ conditions }}.aggregate = 'sum' then
+                coalesce({{ hits }}.value_sum >= {{ conditions }}.min_sum, true)
+                and coalesce({{ hits }}.value_sum <= {{ conditions }}.max_sum, true)
+            else
+                {{ hits }}.activity_count >= {{ conditions }}.min_count
+                and coalesce({{ hits }}.activity_count <= {{ conditions }}.max_count, true)
+        end,
+        false
+    )
 {%- endmacro %}

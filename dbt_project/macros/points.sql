@@ -11,3 +11,16 @@
         else {{ expr }}
     end
 {%- endmacro %}
+
+{#- The mean of points (exact decimals), rounded half away from zero to 2 places, in integer
+    cents: a double division could round 12.345 down. -#}
+{% macro mean_points(points_expr) -%}
+    {%- set cents = 'cast(sum(' ~ points_expr ~ ') * 100 as bigint)' -%}
+    cast(
+        cast(
+            sign({{ cents }}) * ((2 * abs({{ cents }}) + count({{ points_expr }})) // (2 * count({{ points_expr }})))
+            as decimal(18, 0)
+        ) * cast(0.01 as decimal(3, 2))
+        as decimal(18, 2)
+    )
+{%- endmacro %}

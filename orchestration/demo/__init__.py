@@ -14,6 +14,7 @@ from .sales import build_deals, build_feedback, with_account_outcomes
 from .sampling import CounterRandom
 from .schemas import ENTITIES
 from .segments import plan_segment_rows
+from .signals import build_signal_activities, with_purchase_dates
 from .targets import TargetVocabulary
 from .writer import PART_ROWS, ROW_GROUP_ROWS, ActivityPartWriter, remove_demo_files, write_table
 
@@ -85,15 +86,16 @@ def generate_demo(
         remove_demo_files(folder)
 
     # Independent generators per entity: changing how one is drawn leaves the others alone.
-    # spawn(5)'s first four children are spawn(4)'s: adding a generator changes no other draw.
-    rng_contacts, rng_plan, rng_deals, rng_feedback, rng_accounts = (
-        np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(5)
+    # spawn(6)'s first five children are spawn(5)'s: adding a generator changes no other draw.
+    rng_contacts, rng_plan, rng_deals, rng_feedback, rng_accounts, rng_signals = (
+        np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(6)
     )
     with tqdm(
         total=contacts, desc="demo activities", unit="contact", disable=not progress
     ) as progress_bar:
         population, contact_table = build_contacts(contacts, rng_contacts, as_of_us)
         contact_table = with_account_outcomes(contact_table, population, rng_accounts)
+        contact_table = with_purchase_dates(contact_table, population, rng_signals, as_of_us)
         row_counts = {
             "contacts": write_table(folders["contacts"] / "demo_contacts.parquet", contact_table)
         }
@@ -107,6 +109,10 @@ def generate_demo(
         for start, stop in _contact_chunks(population.segment_rows, chunk_contacts):
             writer.write(activity_chunk(population, counter_random, vocabulary, start, stop))
             progress_bar.update(stop - start)
+        if activities_per_contact > 0:  # the customers' trends, after every chunk's rows
+            writer.write(
+                build_signal_activities(population, rng_signals, float(activities_per_contact))
+            )
         row_counts["activities"] = writer.close()
     row_counts["deals"] = write_table(
         folders["deals"] / "demo_deals.parquet", build_deals(population, rng_deals)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import duckdb
 
+from ..vocabulary import DATE_OPERATORS
 from .rows import ZERO, fetch_rows, plain_number, seed_number
 
 GROUP_ORDER = {"fit": 0, "engagement": 1}
 
 
 def evaluate_conditions(
-    con: duckdb.DuckDBPyConnection, contact_id: str, model_id: str
+    con: duckdb.DuckDBPyConnection, contact_id: str, model_id: str, as_of: datetime | None = None
 ) -> dict[str, dict]:
     """Every evaluated condition (rule, population, exclusion) of a model for one contact.
 
@@ -76,7 +79,14 @@ def evaluate_conditions(
             conditions.*,
             exceptions.condition_id is not null as flipped,
             properties.property_value,
+            -- As the build reads a date (macros/operators.sql `days_since`), for date operators.
+            (epoch(cast($as_of as timestamp)) - epoch(try_cast(
+                try_cast(properties.property_value as timestamptz) as timestamp
+            ))) / 86400.0 as property_days_since,
             coalesce(hits.activity_count, 0) as activity_count,
+            coalesce(hits.value_sum, 0) as value_sum,
+            coalesce(hits.baseline_count, 0) as baseline_count,
+            coalesce(hits.baseline_value_sum, 0) as baseline_value_sum,
             hits.last_activity_at,
             coalesce(newest.all_time_count, 0) as all_time_count,
             newest.newest.type as newest_type,
@@ -88,7 +98,7 @@ def evaluate_conditions(
         left join hits on conditions.condition_id = hits.condition_id
         left join newest on conditions.condition_id = newest.condition_id
         """,
-        {"model": model_id, "contact": contact_id},
+        {"model": model_id, "contact": contact_id, "as_of": as_of},
     )
     return {row["condition_id"]: row for row in rows}
 
@@ -110,7 +120,16 @@ def condition_text(condition: dict) -> str:
             if condition.get("window_days") is not None
             else " (all time)"
         )
-        return f"{kind}{target}{window}"
+        measure = "sum of value of " if condition.get("aggregate") == "sum" else ""
+        trend = ""
+        if condition.get("baseline_days") is not None:
+            change = condition["change_percent"]
+            direction = "rose by at least" if change > 0 else "fell by at least"
+            trend = (
+                f" against the {plain_number(condition['baseline_days'])} days before: "
+                f"{direction} {plain_number(abs(change))} % per day"
+            )
+        return f"{measure}{kind}{target}{window}{trend}"
     return f"{field} {operator}" + (f" '{value}'" if value is not None else "")
 
 
@@ -125,6 +144,11 @@ def condition_evidence(definition: dict, evaluated: dict | None, rule_enabled: b
         "window_days": definition.get("window_days"),
         "min_count": definition.get("min_count"),
         "max_count": definition.get("max_count"),
+        "aggregate": definition.get("aggregate", "count"),
+        "min_sum": definition.get("min_sum"),
+        "max_sum": definition.get("max_sum"),
+        "baseline_days": definition.get("baseline_days"),
+        "change_percent": definition.get("change_percent"),
         "text": condition_text(definition),
         "held": None,
     }
@@ -132,8 +156,16 @@ def condition_evidence(definition: dict, evaluated: dict | None, rule_enabled: b
         value = evaluated["property_value"] if evaluated else None
         condition["property_value"] = value
         condition["evidence"] = "not set" if value is None else f"value '{value}'"
+        if value is not None and definition["operator"] in DATE_OPERATORS:
+            condition["evidence"] += _days_away(evaluated["property_days_since"])
     else:
         condition["activity_count"] = evaluated["activity_count"] if evaluated else None
+        if evaluated and definition.get("aggregate") == "sum":
+            condition["value_sum"] = evaluated["value_sum"]
+        if evaluated and definition.get("baseline_days") is not None:
+            condition["baseline_count"] = evaluated["baseline_count"]
+            condition["baseline_value_sum"] = evaluated["baseline_value_sum"]
+            condition["change"] = trend_change_percent(evaluated)
         condition["all_time_count"] = evaluated["all_time_count"] if evaluated else None
         condition["last_activity_at"] = evaluated["last_activity_at"] if evaluated else None
         condition["last_activity_type"] = evaluated["newest_type"] if evaluated else None
@@ -152,8 +184,67 @@ def condition_evidence(definition: dict, evaluated: dict | None, rule_enabled: b
     return condition
 
 
+def _days_away(days_since: float | None) -> str:
+    """` (90 days ahead)`, ` (365 days ago)`, ` (today)`, or ` (not a date)`."""
+    if days_since is None:
+        return " (not a date: no date condition holds; see ops.quarantine)"
+    days = plain_number(round(abs(days_since), 2))
+    if days_since == 0:
+        return " (the as-of instant)"
+    return f" ({days} days {'ago' if days_since > 0 else 'ahead'})"
+
+
+def trend_change_percent(evaluated: dict) -> float | None:
+    """A trend's change per day, window against baseline, in percent (None: empty baseline).
+    For display: whether it holds is decided exactly by the build (macros/operators.sql)."""
+    is_sum = evaluated.get("aggregate") == "sum"
+    window = evaluated["value_sum"] if is_sum else evaluated["activity_count"]
+    baseline = evaluated["baseline_value_sum"] if is_sum else evaluated["baseline_count"]
+    if not baseline or baseline <= 0:
+        return None
+    window_rate = float(window) / float(evaluated["window_days"])
+    baseline_rate = float(baseline) / float(evaluated["baseline_days"])
+    return round((window_rate - baseline_rate) / baseline_rate * 100, 1)
+
+
+def _trend_evidence(evaluated: dict) -> str:
+    """E.g. `3 in window (0.1 a day) against 12 in the 60 days before (0.2 a day): -50 %`."""
+    is_sum = evaluated.get("aggregate") == "sum"
+    what = "sum " if is_sum else ""
+    window = evaluated["value_sum"] if is_sum else evaluated["activity_count"]
+    baseline = evaluated["baseline_value_sum"] if is_sum else evaluated["baseline_count"]
+    window_rate = float(window) / float(evaluated["window_days"])
+    baseline_days = evaluated["baseline_days"]
+    baseline_rate = float(baseline) / float(baseline_days)
+    change = trend_change_percent(evaluated)
+    text = (
+        f"{what}{plain_number(window)} in window ({window_rate:.3g} a day) against "
+        f"{what}{plain_number(baseline)} in the {plain_number(baseline_days)} days before "
+        f"({baseline_rate:.3g} a day): "
+    )
+    text += "empty baseline" if change is None else f"{change:+g} %"
+    needs = evaluated["change_percent"]
+    return text + f", needs {needs:+g} % or {'more' if needs > 0 else 'less'}"
+
+
 def _activity_evidence(evaluated: dict) -> str:
     """E.g. `7 matching in window (8 all time), needs 1+; newest page_view ... '/pricing'`."""
+    if evaluated.get("baseline_days") is not None:
+        return _trend_evidence(evaluated)
+    if evaluated.get("aggregate") == "sum":
+        low, high = evaluated["min_sum"], evaluated["max_sum"]
+        if high is None:
+            bounds = f"needs {plain_number(low)}+"
+        elif low is None:
+            bounds = f"needs at most {plain_number(high)}"
+        else:
+            bounds = f"needs {plain_number(low)}..{plain_number(high)}"
+        return (
+            f"sum {plain_number(evaluated['value_sum'])} of {evaluated['activity_count']} "
+            f"matching"
+            + (" in window" if evaluated["window_days"] is not None else "")
+            + f", {bounds}"
+        )
     count = evaluated["activity_count"]
     low = evaluated["min_count"]
     high = evaluated["max_count"]

@@ -279,7 +279,7 @@ def _explain_model(con: duckdb.DuckDBPyConnection, contact_id: str, model_id: st
         "select * from intermediate.int_contact_totals where model_id = ? and contact_id = ?",
         keys,
     )
-    evaluated = evaluate_conditions(con, contact_id, model_id)
+    evaluated = evaluate_conditions(con, contact_id, model_id, mart_row["as_of"])
     rules = rules_with_evidence(con, contact_id, model_id, evaluated)
     decay = _decay(con, contact_id, model_id)
     feedback, other_feedback = _feedback(con, contact_id, model_id, mart_row["as_of"])

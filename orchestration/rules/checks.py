@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from ..vocabulary import EXCLUDED_STAGE, trim
+from ..vocabulary import DATE_OPERATORS, EXCLUDED_STAGE, trim
 from .csv_reading import Seed, SeedRow
 from .numbers import INTEGER, NUMBER, ascii_number_text, not_a_number_message
 from .problems import SeedProblem
@@ -173,6 +173,14 @@ class SeedChecker:
                     value_column,
                     f"operator {operator} compares numbers; {value!r} is not one"
                     + _ASCII_DIGITS_HINT * (not value.isascii()),
+                )
+        elif operator in DATE_OPERATORS:
+            if not NUMBER.fullmatch(value) or float(value) < 0:
+                self.report(
+                    row,
+                    value_column,
+                    f"operator {operator} takes a number of days counted from the as-of "
+                    f"(e.g. 90); {value!r} is not one" + _ASCII_DIGITS_HINT * (not value.isascii()),
                 )
         elif operator == "between":
             parts = [trim(part) for part in value.split("|")]

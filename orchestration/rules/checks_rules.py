@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from ..vocabulary import EXCLUDED_STAGE
 from .checks import Models, Rules, SeedChecker
 from .csv_reading import SeedRow
 from .schema import (
+    ACCOUNT_ROLLUPS,
     ACTIVITY_OPERATORS,
+    AGGREGATES,
     DECAY_KINDS,
     POINTS_MODES,
     PROPERTY_OPERATORS,
@@ -14,6 +18,8 @@ from .schema import (
     STAGE_POLICIES,
     SUBJECTS,
 )
+
+SUM_TOP_N = re.compile(r"sum_top_[1-9][0-9]*")
 
 
 def check_models(check: SeedChecker) -> Models:
@@ -54,8 +60,30 @@ def check_models(check: SeedChecker) -> Models:
         for column in ("fit_cap", "engagement_cap", "total_cap"):
             check.number(row, column, minimum=0, why=" (caps limit absolute values)")
         _check_outcome(check, row)
+        _check_account(check, row)
         check.enabled(row)
     return models if seed.usable else None
+
+
+def _check_account(check: SeedChecker, row: SeedRow) -> None:
+    """account_rollup: max, avg, sum or sum_top_N (N >= 1), and only with account_property."""
+    rollup = row.key("account_rollup")
+    if not rollup:
+        return
+    if not row.text("account_property"):
+        check.report(
+            row,
+            "account_rollup",
+            "is set but account_property is blank: name the property that holds a contact's "
+            "account (e.g. company_id, company) or write email_domain",
+        )
+    if rollup not in ACCOUNT_ROLLUPS and not SUM_TOP_N.fullmatch(rollup):
+        check.report(
+            row,
+            "account_rollup",
+            f"unknown value {row.text('account_rollup')!r}; use max, avg, sum or sum_top_N "
+            "(e.g. sum_top_3: the sum of the 3 highest contact scores)",
+        )
 
 
 def _check_outcome(check: SeedChecker, row: SeedRow) -> None:
@@ -99,6 +127,53 @@ def check_rules(check: SeedChecker, models: Models) -> Rules:
     return rules
 
 
+ACTIVITY_ONLY_COLUMNS = (
+    "window_days", "min_count", "max_count", "aggregate", "baseline_days", "change_percent",
+)  # fmt: skip
+
+
+def _check_activity_condition(check: SeedChecker, row: SeedRow) -> None:
+    """Operator, window, aggregate, bounds and trend of one activity condition."""
+    check.condition(row, operators=ACTIVITY_OPERATORS)
+    window = check.number(row, "window_days", positive=True)
+    aggregate = check.choice(row, "aggregate", AGGREGATES, blank_ok=True) or "count"
+    is_sum = aggregate == "sum"
+    # A count is whole; a sum of `value` (usage, seconds, an amount) may be any number.
+    low = check.number(row, "min_count", integer=not is_sum, minimum=None if is_sum else 0)
+    high = check.number(row, "max_count", integer=not is_sum, minimum=None if is_sum else 0)
+    if low is not None and high is not None and low > high:
+        check.report(
+            row,
+            "min_count",
+            f"min_count {low:g} is above max_count {high:g}; the condition never holds",
+        )
+    baseline = check.number(row, "baseline_days", positive=True)
+    change = check.number(row, "change_percent", minimum=-100)
+    if baseline is None:
+        if row.text("change_percent") and not row.text("baseline_days"):
+            check.report(row, "change_percent", "needs baseline_days (the period to compare with)")
+        elif is_sum and low is None and high is None and not row.text("min_count"):
+            check.report(
+                row,
+                "min_count",
+                "aggregate sum needs a bound: min_count and/or max_count (the sum of value)",
+            )
+        return
+    if not row.text("window_days"):
+        check.report(row, "window_days", "a trend (baseline_days) needs window_days")
+    elif window is not None and not row.text("change_percent"):
+        check.report(
+            row,
+            "change_percent",
+            "a trend needs change_percent, e.g. -50 (fell by half) or 100 (doubled)",
+        )
+    if change == 0:
+        check.report(row, "change_percent", "0 is no change; use e.g. -50 (a fall) or 100 (a rise)")
+    for column in ("min_count", "max_count"):
+        if row.text(column):
+            check.report(row, column, "a trend compares the window with its baseline; leave blank")
+
+
 def check_conditions(check: SeedChecker, rules: Rules) -> None:
     seed = check.seeds["rule_conditions"]
     rules_usable = check.seeds["scoring_rules"].usable
@@ -125,19 +200,10 @@ def check_conditions(check: SeedChecker, rules: Rules) -> None:
             check.report(row, "field", "'*' (any activity type) only works for activity conditions")
         # An unknown subject is checked as an activity condition, the more permissive one.
         if subject != "property":
-            check.condition(row, operators=ACTIVITY_OPERATORS)
-            check.number(row, "window_days", positive=True)
-            low = check.number(row, "min_count", integer=True, minimum=0)
-            high = check.number(row, "max_count", integer=True, minimum=0)
-            if low is not None and high is not None and low > high:
-                check.report(
-                    row,
-                    "min_count",
-                    f"min_count {low:g} is above max_count {high:g}; the condition never holds",
-                )
+            _check_activity_condition(check, row)
         else:
             check.condition(row, operators=PROPERTY_OPERATORS)
-            for column in ("window_days", "min_count", "max_count"):
+            for column in ACTIVITY_ONLY_COLUMNS:
                 if row.text(column):
                     check.report(row, column, "only applies to activity conditions; leave blank")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..vocabulary import trim
 from .problems import SeedProblem
-from .schema import OPTIONAL_SEEDS, SEED_COLUMNS, seed_columns, seed_label
+from .schema import OPTIONAL_SEED_COLUMNS, OPTIONAL_SEEDS, SEED_COLUMNS, seed_columns, seed_label
 
 
 @dataclass(frozen=True)
@@ -91,8 +91,13 @@ def read_seed(seeds_dir: Path, name: str) -> tuple[Seed, list[SeedProblem]]:
         if not any(trim(cell) for cell in record):
             problems.append(SeedProblem(file, line, "(row)", "row is empty; delete it"))
             continue
+        # A row may stop before optional columns it leaves blank (a row written before the
+        # file gained them): dbt loads the missing cells as blanks. Nothing else may be short.
+        optional = set(OPTIONAL_SEED_COLUMNS.get(name, ()))
+        if len(record) < len(header) and set(header[len(record) :]) <= optional:
+            record = record + [""] * (len(header) - len(record))
         if len(record) != len(header):
-            # dbt cannot load a row whose value count differs from the header's.
+            # dbt cannot load a row with more values than the header has columns.
             fix = (
                 "a comma inside a value needs double quotes"
                 if len(record) > len(header)

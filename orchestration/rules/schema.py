@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..contracts import model_columns
-from ..vocabulary import LIFECYCLE_COLUMN
+from ..vocabulary import DATE_OPERATORS, LIFECYCLE_COLUMN
 
 SEED_COLUMNS: dict[str, tuple[str, ...]] = {
     "scoring_models": (
@@ -70,7 +70,9 @@ SEED_COLUMNS: dict[str, tuple[str, ...]] = {
 
 OPTIONAL_SEED_COLUMNS: dict[str, tuple[str, ...]] = {name: () for name in SEED_COLUMNS} | {
     "alert_routes": ("direction",),
-    "scoring_models": ("outcome_property", "outcome_value"),
+    "scoring_models": ("outcome_property", "outcome_value", "account_property", "account_rollup"),
+    "scoring_rules": ("buying_role",),
+    "rule_conditions": ("aggregate", "baseline_days", "change_percent"),
 }
 """Columns a seed may have after its required ones, in this order. A seed has no other column:
 dbt loads a seed file into a table with a fixed column list (`column_types` in dbt_project.yml),
@@ -106,6 +108,11 @@ PROPERTY_OPERATORS = (
     "is_not_set",
 )
 ACTIVITY_OPERATORS = (*PROPERTY_OPERATORS, "any")
+PROPERTY_OPERATORS = (*PROPERTY_OPERATORS, *DATE_OPERATORS)
+ACCOUNT_ROLLUPS = ("max", "avg", "sum")
+"""scoring_models account_rollup (blank = max); `sum_top_N` sums the N highest contact scores."""
+AGGREGATES = ("count", "sum")
+"""Activity condition `aggregate`: what min_count/max_count and a trend measure (blank = count)."""
 NUMERIC_OPERATORS = frozenset({"gt", "gte", "lt", "lte"})
 LIST_OPERATORS = frozenset({"in", "not_in"})
 VALUELESS_OPERATORS = frozenset({"is_set", "is_not_set", "any"})

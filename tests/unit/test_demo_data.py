@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -112,6 +113,7 @@ def test_schemas(landing: Path) -> None:
         "役職": pa.string(),
         "churned": pa.string(),
         "expanded": pa.string(),
+        "last_purchase_date": pa.string(),
     }
     assert {f.name: f.type for f in contacts} == expected
     activities = _read(landing, "activities").schema
@@ -466,3 +468,60 @@ def test_zero_activities_and_invalid_arguments(tmp_path: Path) -> None:
     assert negative["contacts"] >= 20
     _generate(tmp_path / "pos", contacts=20, seed=7)
     assert _hashes(tmp_path / "neg") != _hashes(tmp_path / "pos")
+
+
+def test_customers_show_the_trends_and_dates_the_shipped_rules_look_for(tmp_path: Path) -> None:
+    """Churned customers' logins fall more often; expanders' feature usage rises more often
+    (the churn_risk and cross_sell trend rules); every customer has a last purchase date."""
+    landing = tmp_path / "landing"
+    _generate(landing, contacts=3000, as_of=datetime(2026, 11, 1))
+    con = duckdb.connect()
+    contacts = _read(landing, "contacts")
+    activities = _read(landing, "activities")
+    con.register("contacts_table", contacts)
+    con.register("activities_table", activities)
+    as_of = "timestamp '2026-11-01 00:00:00'"
+    rates = con.execute(
+        f"""
+        with per_customer as (
+            select
+                c.contact_id, any_value(c.churned) as churned, any_value(c.expanded) as expanded,
+                count(*) filter (where a.activity_type = 'login'
+                    and a.occurred_at > {as_of} - interval 30 day) as logins_now,
+                count(*) filter (where a.activity_type = 'login'
+                    and a.occurred_at <= {as_of} - interval 30 day
+                    and a.occurred_at > {as_of} - interval 90 day) as logins_before,
+                coalesce(sum(a.value) filter (where a.activity_type = 'feature_used'
+                    and a.occurred_at > {as_of} - interval 30 day), 0) as usage_now,
+                coalesce(sum(a.value) filter (where a.activity_type = 'feature_used'
+                    and a.occurred_at <= {as_of} - interval 30 day
+                    and a.occurred_at > {as_of} - interval 60 day), 0) as usage_before,
+                any_value(c.last_purchase_date) as last_purchase_date
+            from contacts_table as c
+            left join activities_table as a using (contact_id)
+            where c.lifecycle_stage = 'customer'
+            group by c.contact_id
+        )
+        select
+            avg(case when logins_now * 60 * 100 <= logins_before * 30 * 50 then 1.0 else 0 end)
+                filter (where churned = 'true') as drop_churned,
+            avg(case when logins_now * 60 * 100 <= logins_before * 30 * 50 then 1.0 else 0 end)
+                filter (where churned = 'false') as drop_kept,
+            avg(case when usage_now >= usage_before * 1.5 then 1.0 else 0 end)
+                filter (where expanded = 'true') as rise_expanded,
+            avg(case when usage_now >= usage_before * 1.5 then 1.0 else 0 end)
+                filter (where expanded = 'false') as rise_other,
+            count(*) filter (where last_purchase_date is null) as customers_without_a_date
+        from per_customer
+        """
+    ).fetchone()
+    drop_churned, drop_kept, rise_expanded, rise_other, without_date = rates
+    assert drop_churned > 2 * drop_kept
+    assert rise_expanded > 1.5 * rise_other
+    assert without_date == 0
+    # a date belongs to a customer (an older record of one may predate its conversion)
+    customers = set(
+        contacts.filter(pc.field("lifecycle_stage") == "customer")["contact_id"].to_pylist()
+    )
+    dated = contacts.filter(pc.is_valid(contacts["last_purchase_date"]))["contact_id"].to_pylist()
+    assert set(dated) <= customers

@@ -1257,3 +1257,101 @@ def test_outcome_columns_are_optional(seeds: Path) -> None:
     with (seeds / "scoring_models.csv").open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows(rows)
     assert not [p for p in validate_seeds(seeds) if p.file.endswith("scoring_models.csv")]
+
+
+# --- signals (issue 15): sums, trends, dates -----------------------------------------------------
+
+
+def _conditions_with_signals(seeds: Path, rows: list[dict[str, str]]) -> list[str]:
+    """Rewrite rule_conditions.csv with the optional signal columns plus `rows` (conditions of
+    an existing rule); the problems validate reports for rule_conditions.csv."""
+    header = list(seed_columns("rule_conditions"))
+    kept = _read(seeds, "rule_conditions")
+    body = [row + [""] * (len(header) - len(row)) for row in kept[1:]]
+    body += [[row.get(column, "") for column in header] for row in rows]
+    _write(seeds, "rule_conditions", [header, *body])
+    return [str(p) for p in validate_seeds(seeds) if p.file.endswith("rule_conditions.csv")]
+
+
+def test_signal_columns_are_optional_and_good_signals_pass(seeds: Path) -> None:
+    rule = _read(seeds, "rule_conditions")[1][0]
+    activity = {"rule_id": rule, "subject": "activity", "field": "login", "operator": "any"}
+    good = [
+        activity | {"window_days": "30", "aggregate": "sum", "min_count": "12.5"},
+        activity | {"window_days": "30", "aggregate": "SUM ", "max_count": "-3"},
+        activity | {"window_days": "30", "baseline_days": "60", "change_percent": "-50"},
+        activity
+        | {
+            "window_days": "7",
+            "baseline_days": "7",
+            "change_percent": "100",
+            "aggregate": "sum",
+        },  # fmt: skip
+        {
+            "rule_id": rule,
+            "subject": "property",
+            "field": "renewal_date",
+            "operator": "within_next_days",
+            "value": "90",
+        },  # fmt: skip
+        {
+            "rule_id": rule,
+            "subject": "property",
+            "field": "customer_since",
+            "operator": "older_than_days",
+            "value": "365",
+        },  # fmt: skip
+    ]
+    assert _conditions_with_signals(seeds, good) == []
+
+
+ACTIVITY_SIGNAL_MISTAKES = [
+    ({"aggregate": "avg", "window_days": "30"}, "aggregate: unknown value 'avg'"),
+    ({"aggregate": "sum", "window_days": "30"}, "min_count: aggregate sum needs a bound"),
+    ({"min_count": "2.5", "window_days": "30"}, "min_count: '2.5' is not a whole number"),
+    ({"baseline_days": "60", "change_percent": "-50"}, "window_days: a trend (baseline_days)"),
+    ({"window_days": "30", "baseline_days": "60"}, "change_percent: a trend needs"),
+    ({"window_days": "30", "change_percent": "-50"}, "change_percent: needs baseline_days"),
+    (
+        {"window_days": "30", "baseline_days": "60", "change_percent": "0"},
+        "change_percent: 0 is no change",
+    ),
+    ({"window_days": "30", "baseline_days": "60", "change_percent": "-150"}, "change_percent:"),
+    (
+        {"window_days": "30", "baseline_days": "60", "change_percent": "-50", "min_count": "3"},
+        "min_count: a trend compares",
+    ),
+    ({"window_days": "30", "baseline_days": "0", "change_percent": "50"}, "baseline_days:"),
+    ({"operator": "older_than_days", "value": "30"}, "operator: unknown value 'older_than_days'"),
+]
+
+
+@pytest.mark.parametrize(("row", "message"), ACTIVITY_SIGNAL_MISTAKES)
+def test_bad_activity_signals_are_reported_at_their_cell(
+    seeds: Path, row: dict[str, str], message: str
+) -> None:
+    rule = _read(seeds, "rule_conditions")[1][0]
+    base = {"rule_id": rule, "subject": "activity", "field": "login", "operator": "any"}
+    problems = _conditions_with_signals(seeds, [base | row])
+    line = len(_read(seeds, "rule_conditions"))
+    assert any(f"rule_conditions.csv:{line}: {message}" in p for p in problems), problems
+
+
+PROPERTY_SIGNAL_MISTAKES = [
+    ({"operator": "older_than_days", "value": "2026-01-01"}, "value: operator older_than_days"),
+    ({"operator": "within_next_days", "value": "-5"}, "value: operator within_next_days takes"),
+    ({"operator": "newer_than_days", "value": ""}, "value: is required for operator"),
+    ({"operator": "eq", "value": "x", "aggregate": "sum"}, "aggregate: only applies to activity"),
+    ({"operator": "eq", "value": "x", "baseline_days": "30"}, "baseline_days: only applies"),
+]
+
+
+@pytest.mark.parametrize(("row", "message"), PROPERTY_SIGNAL_MISTAKES)
+def test_bad_property_signals_are_reported_at_their_cell(
+    seeds: Path, row: dict[str, str], message: str
+) -> None:
+    rule = _read(seeds, "rule_conditions")[1][0]
+    base = {"rule_id": rule, "subject": "property", "field": "renewal_date"}
+    problems = _conditions_with_signals(seeds, [base | row])
+    line = len(_read(seeds, "rule_conditions"))
+    assert any(f"rule_conditions.csv:{line}: {message}" in p for p in problems), problems

@@ -29,11 +29,7 @@ activity_exceptions as (
         hits.contact_id
     from hits
     inner join conditions on hits.condition_id = conditions.condition_id
-    where
-        (
-            hits.activity_count >= conditions.min_count
-            and (conditions.max_count is null or hits.activity_count <= conditions.max_count)
-        ) <> conditions.default_outcome
+    where {{ activity_condition_holds('conditions', 'hits') }} <> conditions.default_outcome
 
 ),
 

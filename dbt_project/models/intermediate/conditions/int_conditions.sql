@@ -33,7 +33,12 @@ rule_conditions as (
         rule_conditions.condition_values,
         rule_conditions.window_days,
         rule_conditions.min_count,
-        rule_conditions.max_count
+        rule_conditions.max_count,
+        rule_conditions.aggregate,
+        rule_conditions.min_sum,
+        rule_conditions.max_sum,
+        rule_conditions.baseline_days,
+        rule_conditions.change_percent
     from {{ ref('stg_rule_conditions') }} as rule_conditions
     inner join rules on rule_conditions.rule_id = rules.rule_id
 
@@ -54,7 +59,12 @@ population_conditions as (
         {{ norm_list('population_value') }} as condition_values,
         cast(null as double) as window_days,
         cast(null as bigint) as min_count,
-        cast(null as bigint) as max_count
+        cast(null as bigint) as max_count,
+        'count' as aggregate,
+        cast(null as double) as min_sum,
+        cast(null as double) as max_sum,
+        cast(null as double) as baseline_days,
+        cast(null as double) as change_percent
     from models
     where population_property is not null
 
@@ -75,7 +85,12 @@ exclusion_conditions as (
         exclusions.condition_values,
         cast(null as double) as window_days,
         cast(null as bigint) as min_count,
-        cast(null as bigint) as max_count
+        cast(null as bigint) as max_count,
+        'count' as aggregate,
+        cast(null as double) as min_sum,
+        cast(null as double) as max_sum,
+        cast(null as double) as baseline_days,
+        cast(null as double) as change_percent
     from {{ ref('stg_stage_exclusions') }} as exclusions
     inner join models on exclusions.model_id = models.model_id
 
@@ -96,6 +111,10 @@ final as (
     select
         *,
         case
+            -- A trend needs activity in its window or baseline; a bound holds at 0 or not.
+            when subject = 'activity' and baseline_days is not null then false
+            when subject = 'activity' and aggregate = 'sum'
+                then coalesce(min_sum <= 0, true) and coalesce(max_sum >= 0, true)
             when subject = 'activity' then min_count <= 0
             else {{ holds_when_unset('operator') }}
         end as default_outcome

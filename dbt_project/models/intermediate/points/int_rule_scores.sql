@@ -54,6 +54,8 @@ rule_activity as (
         on
             conditions.condition_id = hits.condition_id
             and matches.contact_id = hits.contact_id
+            -- A trend's baseline-only row is no evidence in the window.
+            and hits.activity_count > 0
     group by matches.model_id, matches.rule_id, matches.contact_id
 
 ),

@@ -26,7 +26,14 @@ final as (
         {{ norm_text(optional_seed_column(ref('scoring_models'), 'outcome_property')) }}
             as outcome_property,
         {{ clean_text(optional_seed_column(ref('scoring_models'), 'outcome_value')) }}
-            as outcome_value
+            as outcome_value,
+        -- Account scores (contract §8): the property naming a contact's account, and how its
+        -- contacts' scores roll up (blank = max).
+        {{ norm_text(optional_seed_column(ref('scoring_models'), 'account_property')) }}
+            as account_property,
+        coalesce(
+            {{ norm_text(optional_seed_column(ref('scoring_models'), 'account_rollup')) }}, 'max'
+        ) as account_rollup
     from source
 
 )
