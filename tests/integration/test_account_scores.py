@@ -133,3 +133,26 @@ def test_explain_account_shows_how_the_score_is_made(built):
     text = render_account(data)
     assert "sum of the 2 highest contact scores" in text
     assert "70.00" in text and "decision_maker" in text
+
+
+def test_the_explain_command_for_accounts(built, tmp_path):
+    import shutil
+
+    from click.testing import CliRunner
+
+    from orchestration.cli import main
+
+    data = tmp_path / "data"
+    (data / "work").mkdir(parents=True)
+    shutil.copyfile(built.path, data / "work" / "build.duckdb")
+    runner = CliRunner()
+    ok = runner.invoke(
+        main, ["--data-dir", str(data), "explain", "--account", "Acme", "--model", "m"]
+    )
+    assert ok.exit_code == 0, ok.output
+    assert "score 70.00 = the sum of the 2 highest contact scores; band A; stage sql" in ok.output
+    unknown = runner.invoke(main, ["--data-dir", str(data), "explain", "--account", "Nope"])
+    assert unknown.exit_code == 1 and "no account 'Nope'" in unknown.output
+    both = runner.invoke(main, ["--data-dir", str(data), "explain", "c1", "--account", "Acme"])
+    assert both.exit_code == 2 and "one of them" in both.output
+    assert "Traceback" not in unknown.output + both.output

@@ -1355,3 +1355,45 @@ def test_bad_property_signals_are_reported_at_their_cell(
     problems = _conditions_with_signals(seeds, [base | row])
     line = len(_read(seeds, "rule_conditions"))
     assert any(f"rule_conditions.csv:{line}: {message}" in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("account_property", "rollup", "message"),
+    [
+        ("company", "sum_top_3", None),
+        ("email_domain", "AVG", None),
+        ("company", "", None),
+        (
+            "company",
+            "median",
+            "account_rollup: unknown value 'median'; use max, avg, sum or sum_top_N",
+        ),
+        ("company", "sum_top_0", "account_rollup: unknown value 'sum_top_0'"),
+        ("", "max", "account_rollup: is set but account_property is blank"),
+    ],
+)
+def test_account_columns_are_checked(
+    seeds: Path, account_property: str, rollup: str, message: str | None
+) -> None:
+    line = set_cell(
+        seeds, "scoring_models", {"model_id": "lead"}, "account_property", account_property
+    )
+    set_cell(seeds, "scoring_models", {"model_id": "lead"}, "account_rollup", rollup)
+    problems = [str(p) for p in validate_seeds(seeds) if p.file.endswith("scoring_models.csv")]
+    if message is None:
+        assert problems == []
+    else:
+        assert any(f"scoring_models.csv:{line}: {message}" in p for p in problems), problems
+
+
+def test_rows_may_stop_before_optional_columns_but_not_before_required_ones(seeds: Path) -> None:
+    rows = _read(seeds, "rule_conditions")
+    rule = rows[1][0]
+    rows.append([rule, "activity", "login", "any", "", "30", "2", ""])  # no signal columns
+    rows.append([rule, "activity", "login", "any", "", "30"])  # max_count missing too
+    _write(seeds, "rule_conditions", rows)
+    problems = [str(p) for p in validate_seeds(seeds) if p.file.endswith("rule_conditions.csv")]
+    assert problems == [
+        f"seeds/rule_conditions.csv:{len(rows)}: (row): row has 6 values but the header has 11 "
+        "columns (each column needs a value, blank or not: add the missing commas)"
+    ]

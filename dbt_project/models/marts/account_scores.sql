@@ -70,7 +70,7 @@ members as (
         models.base_stage,
         row_number() over (
             partition by accounts.model_id, accounts.account_id
-            order by scores.total_score desc, accounts.contact_id
+            order by scores.total_score desc, accounts.contact_id asc
         ) as score_rank
     from accounts
     inner join scores

@@ -80,8 +80,9 @@ final as (
         count(*) filter (where in_window) as activity_count,
         max(occurred_at) filter (where in_window) as last_activity_at,
         -- Ties at the newest instant pick the same type every run (deterministic marts).
-        arg_max(activity_type, { 'at': occurred_at, 'type': activity_type })
-            filter (where in_window) as last_activity_type,
+        arg_max(
+            activity_type, { 'at': occurred_at, 'type': activity_type }
+        ) filter (where in_window) as last_activity_type,
         sum(decay_weight) filter (where in_window) as decay_weight_sum,
         coalesce(sum(value) filter (where in_window), 0) as value_sum,
         count(*) filter (where not in_window) as baseline_count,
