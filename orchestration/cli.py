@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -92,7 +94,18 @@ class LeadscoreGroup(click.Group):
             raise click.ClickException(message) from None
 
 
-@click.group(cls=LeadscoreGroup)
+def terminal_width() -> int:
+    """The terminal's columns (COLUMNS, else the terminal of stdout; 100 when there is none)."""
+    return shutil.get_terminal_size((100, 24)).columns
+
+
+def use_color() -> bool:
+    """Colour only on a terminal, and never with NO_COLOR set (https://no-color.org)."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+@click.group(cls=LeadscoreGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="leadscore", prog_name="leadscore")
 @click.option(
     "--data-dir",
     envvar="LEADSCORE_DATA_DIR",
@@ -108,11 +121,34 @@ def main(ctx: click.Context, data_dir: str | None, verbose: bool) -> None:
 
 
 @main.command()
-@click.option("--contacts", default=2000, show_default=True, type=click.IntRange(min=1))
-@click.option("--activities-per-contact", default=25, show_default=True, type=click.IntRange(min=0))
-@click.option("--seed", default=42, show_default=True, type=int)
+@click.option(
+    "--contacts",
+    default=2000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many contacts to generate.",
+)
+@click.option(
+    "--activities-per-contact",
+    default=25,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="The mean number of activities per contact.",
+)
+@click.option(
+    "--seed",
+    default=42,
+    show_default=True,
+    type=int,
+    help="Random seed: the same seed gives byte-identical files.",
+)
 @click.option("--as-of", default=None, help=AS_OF_HELP)
-@click.option("--progress/--no-progress", default=True, show_default=True)
+@click.option(
+    "--progress/--no-progress",
+    default=True,
+    show_default=True,
+    help="Show a progress bar while generating.",
+)
 @click.pass_context
 def demo(ctx, contacts, activities_per_contact, seed, as_of, progress) -> None:
     """Write a realistic, deterministic demo data set to the landing folder."""
@@ -216,8 +252,16 @@ def validate(seeds_dir) -> None:
 
 
 @main.command()
-@click.option("--model", "model_id", default="lead", show_default=True)
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--model", "model_id", default="lead", show_default=True, help="The scoring model (model_id)."
+)
+@click.option(
+    "--limit",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many contacts to list.",
+)
 @click.pass_context
 def top(ctx, model_id, limit) -> None:
     """Print the top leads of the published warehouse."""
@@ -229,7 +273,7 @@ def top(ctx, model_id, limit) -> None:
             f"no published warehouse at {settings.warehouse_path}; run `leadscore run` first"
         )
     try:
-        click.echo(top_leads_table(settings.warehouse_path, model_id, limit))
+        click.echo(top_leads_table(settings.warehouse_path, model_id, limit, terminal_width()))
     except ReportError as exc:
         raise click.ClickException(str(exc)) from None
     quality = model_quality_line(settings.warehouse_path, model_id)
@@ -302,8 +346,14 @@ def dbt_parse() -> None:
     "Another instant replays the build on a scratch copy (the build is not changed).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (a list of models).")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Every rule with its evidence, decay, caps and feedback (default: a summary of the "
+    "scores, the stage and why, and the matched rules).",
+)
 @click.pass_context
-def explain(ctx, contact_id, account, model_id, as_of, as_json) -> None:
+def explain(ctx, contact_id, account, model_id, as_of, as_json, full) -> None:
     """Every rule of a model for one contact, matched or not, with points and evidence;
     with --account, how an account's score is made from its contacts'."""
     from .explain import ExplainError, explain_contact, open_build, render_explanation, to_json
@@ -334,9 +384,10 @@ def explain(ctx, contact_id, account, model_id, as_of, as_json) -> None:
     if as_json:
         click.echo(to_json(data))
     elif account is not None:
-        click.echo(render_account(data), nl=False)
+        click.echo(render_account(data, width=terminal_width()), nl=False)
     else:
-        click.echo(render_explanation(data, color=sys.stdout.isatty()), nl=False)
+        text = render_explanation(data, width=terminal_width(), color=use_color(), full=full)
+        click.echo(text, nl=False)
 
 
 @main.command()
@@ -359,13 +410,25 @@ def impact(ctx, as_of) -> None:
     if not settings.warehouse_path.exists():
         raise click.ClickException("nothing published yet: there is nothing to compare with")
     parsed = _as_of(as_of)
+    from .config import SEEDS_DIR
+    from .rules.seed_diff import seed_changes
+
+    _refuse_invalid_seeds("nothing was previewed")  # dbt would fail on them, less clearly
     try:
         with duckdb.connect(str(settings.build_db_path), read_only=True) as con:
             instant = parsed or build_as_of(con)
+            changes = seed_changes(con, SEEDS_DIR)
     except (duckdb.Error, ExplainError) as exc:
         message = describe_failure(exc, [settings.build_db_path])
         raise click.ClickException(message or f"no build to preview from: {exc}") from None
-    _refuse_invalid_seeds("nothing was previewed")  # dbt would fail on them, less clearly
+    if changes:
+        click.echo(f"seed rows changed since the last build ({len(changes)}):")
+        for change in changes[:50]:
+            click.echo(f"  {change}")
+        if len(changes) > 50:
+            click.echo(f"  ... and {len(changes) - 50} more")
+    else:
+        click.echo("no seed row changed since the last build")
     click.echo("scoring the current seeds on a scratch copy of the build ...", err=True)
     with tempfile.TemporaryDirectory(prefix="leadscore-impact-") as workdir:
         try:

@@ -14,6 +14,10 @@ class ReportError(Exception):
     """The warehouse opened but is not one leadscore published (its marts are missing)."""
 
 
+class UnknownModelError(ReportError):
+    """The model asked for is not in the published scores; the message lists those that are."""
+
+
 def top_leads(warehouse: Path, model_id: str, limit: int) -> list[dict]:
     """The highest-scored, non-excluded contacts of a model, with their stage and reasons.
 
@@ -31,6 +35,16 @@ def top_leads(warehouse: Path, model_id: str, limit: int) -> list[dict]:
 
 
 def _query_top_leads(con: duckdb.DuckDBPyConnection, model_id: str, limit: int) -> list[dict]:
+    models = [
+        row[0]
+        for row in con.execute(
+            "select distinct model_id from marts.contact_scores order by model_id"
+        ).fetchall()
+    ]
+    if models and model_id not in models:
+        raise UnknownModelError(
+            f"unknown model {model_id!r}; the published models are: {', '.join(models)}"
+        )
     cursor = con.execute(
         """
         select
@@ -43,11 +57,12 @@ def _query_top_leads(con: duckdb.DuckDBPyConnection, model_id: str, limit: int) 
             scores.engagement_score,
             scores.matrix_label,
             scores.stage,
-            scores.top_reasons
+            scores.top_reasons,
+            scores.score_rank
         from marts.contact_scores as scores
         left join marts.contacts as contacts on scores.contact_id = contacts.contact_id
         where scores.model_id = ? and not scores.is_excluded
-        order by scores.total_score desc, scores.contact_id
+        order by scores.score_rank
         limit ?
         """,
         [model_id, limit],
@@ -56,24 +71,28 @@ def _query_top_leads(con: duckdb.DuckDBPyConnection, model_id: str, limit: int) 
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def top_leads_table(warehouse: Path, model_id: str, limit: int) -> str:
+def top_leads_table(warehouse: Path, model_id: str, limit: int, width: int = 100) -> str:
+    """The top contacts as a table `width` columns wide (the terminal's, from the CLI)."""
     rows = top_leads(warehouse, model_id, limit)
     table = Table(title=f"Top {limit} contacts of model '{model_id}'", show_lines=False)
-    for column in ("contact", "title / company", "total", "fit", "eng.", "cell", "stage", "why"):
-        table.add_column(column, overflow="fold")
+    # Ids and e-mail addresses never break inside (a narrow terminal cuts them with …); the
+    # reasons take the rest of the width and wrap between words.
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("contact", no_wrap=True, overflow="ellipsis", max_width=32)
+    table.add_column("total\neng.", justify="right", no_wrap=True)
+    table.add_column("stage\ncell", no_wrap=True)
+    table.add_column("why", ratio=1, min_width=24)
     for row in rows:
+        who = " · ".join(part for part in (row["job_title"], row["company"]) if part)
         table.add_row(
-            f"{row['contact_id']}\n{row['email'] or ''}",
-            f"{row['job_title'] or ''}\n{row['company'] or ''}",
-            f"{row['total_score']}",
-            f"{row['fit_score']}",
-            f"{row['engagement_score']}",
-            row["matrix_label"] or "",
-            row["stage"],
+            str(row["score_rank"]),
+            "\n".join(part for part in (row["contact_id"], row["email"], who) if part),
+            f"{row['total_score']}\n{row['engagement_score']}",
+            f"{row['stage']}\n{row['matrix_label'] or ''}",
             row["top_reasons"],
         )
     buffer = io.StringIO()
-    Console(file=buffer, width=160, force_terminal=False).print(table)
+    Console(file=buffer, width=width, force_terminal=False, no_color=True).print(table)
     if not rows:
         return f"no scored contacts for model '{model_id}'"
     return buffer.getvalue()

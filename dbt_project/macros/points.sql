@@ -24,3 +24,8 @@
         as decimal(18, 2)
     )
 {%- endmacro %}
+
+{#- Points as text without trailing zeros: 50.00 -> 50, -69.15 -> -69.15, 2.50 -> 2.5. -#}
+{% macro plain_points(expr) -%}
+    regexp_replace(cast(cast({{ expr }} as decimal(18, 2)) as varchar), '\.?0+$', '')
+{%- endmacro %}

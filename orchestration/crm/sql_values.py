@@ -226,7 +226,13 @@ class ScoreSource:
             sql += "on scores.contact_id = contacts.contact_id"
         return sql
 
-    order_sql = "scores.contact_id, scores.model_id"
+    @property
+    def order_sql(self) -> str:
+        """The export order: each model's ranking (contact_scores.score_rank), so the contacts
+        sales works first reach the CRM first; by contact without a ranking column."""
+        if "score_rank" in self.score_types:
+            return "scores.model_id, scores.score_rank, scores.contact_id"
+        return "scores.contact_id, scores.model_id"
 
     def column(self, name: str) -> Column:
         if name == "model_id":

@@ -48,8 +48,9 @@ def _mark(held: bool | None) -> str:
     return {True: "✓", False: "✗", None: "·"}[held]
 
 
-def _rules_table(explanation: dict) -> Table:
-    table = Table(title="Rules (every rule of the model)", title_justify="left", show_lines=True)
+def _rules_table(explanation: dict, full: bool = True) -> Table:
+    title = "Rules (every rule of the model)" if full else "Matched rules"
+    table = Table(title=title, title_justify="left", show_lines=True)
     table.add_column("rule", overflow="fold", max_width=34)
     table.add_column("group")
     table.add_column("mode", min_width=14)
@@ -60,6 +61,8 @@ def _rules_table(explanation: dict) -> Table:
     table.add_column("last activity", max_width=10)
     table.add_column("conditions: held? and evidence", overflow="fold", ratio=1)
     for rule in explanation["rules"]:
+        if not full and not rule["matched"]:
+            continue
         name = Text(rule["rule_id"], style="bold")
         if rule["description"]:
             name.append("\n" + rule["description"], style="dim")
@@ -252,7 +255,7 @@ def _stage_table(explanation: dict) -> Table:
     return table
 
 
-def _renderables(explanation: dict) -> list:
+def _renderables(explanation: dict, full: bool = True) -> list:
     header = Text()
     header.append(f"contact {explanation['contact_id']}", style="bold")
     header.append(f" · model {explanation['model_id']}")
@@ -272,20 +275,41 @@ def _renderables(explanation: dict) -> list:
         f"; top reasons: {explanation['scores']['top_reasons'] or '-'}",
         style="dim" if check == "=" else "bold red",
     )
+    if full:
+        return [
+            header,
+            _rules_table(explanation),
+            _decay_table(explanation),
+            _caps_feedback_table(explanation),
+            _scores_table(explanation),
+            _stage_table(explanation),
+            footer,
+            Text(""),
+        ]
+    # The summary: scores, stage and why, the rules that matched; --full lists every rule.
+    unmatched = sum(1 for rule in explanation["rules"] if not rule["matched"])
+    more = Text(
+        f"{unmatched} other rule(s) did not match; `leadscore explain "
+        f"{explanation['contact_id']} --model {explanation['model_id']} --full` shows every "
+        "rule with its evidence, decay, caps and feedback",
+        style="dim",
+    )
     return [
         header,
-        _rules_table(explanation),
-        _decay_table(explanation),
-        _caps_feedback_table(explanation),
         _scores_table(explanation),
         _stage_table(explanation),
+        _rules_table(explanation, full=False),
         footer,
+        more,
         Text(""),
     ]
 
 
-def render_explanation(data: list[dict], width: int = 160, color: bool = False) -> str:
-    """Rich tables as text; plain (no escape codes) unless `color`."""
+def render_explanation(
+    data: list[dict], width: int = 160, color: bool = False, full: bool = True
+) -> str:
+    """Rich tables as text; plain (no escape codes) unless `color`. Without `full`, the
+    summary: scores, stage and why, and the matched rules only."""
     buffer = io.StringIO()
     console = Console(
         file=buffer,
@@ -297,5 +321,5 @@ def render_explanation(data: list[dict], width: int = 160, color: bool = False) 
         emoji=False,
     )
     for explanation in data:
-        console.print(Group(*_renderables(explanation)))
+        console.print(Group(*_renderables(explanation, full)))
     return buffer.getvalue()

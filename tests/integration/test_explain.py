@@ -462,9 +462,16 @@ def test_rendered_text_is_plain_tables(built):
 def test_cli_text_json_and_errors(built):
     runner = CliRunner()
     base = ["--data-dir", str(built), "explain"]
-    result = runner.invoke(main, [*base, "alice", "--model", "m"])
+    # the default is a summary: scores, stage and why, the matched rules
+    result = runner.invoke(main, [*base, "alice", "--model", "m"], env={"COLUMNS": "160"})
     assert result.exit_code == 0, result.output
-    assert "fit_budget" in result.stdout and "mql" in result.stdout
+    assert "fit_budget" not in result.stdout and "mql" in result.stdout
+    assert "Matched rules" in result.stdout and "--full` shows every rule" in result.stdout
+    full = runner.invoke(main, [*base, "alice", "--model", "m", "--full"], env={"COLUMNS": "160"})
+    assert full.exit_code == 0, full.output
+    assert max(len(line) for line in full.stdout.splitlines()) <= 160
+    assert "fit_budget" in full.stdout and "Rules (every rule of the model)" in full.stdout
+    assert len(full.stdout.splitlines()) > len(result.stdout.splitlines())
 
     result = runner.invoke(main, [*base, "alice", "--json", "--as-of", "2026-11-01"])
     assert result.exit_code == 0, result.output

@@ -281,3 +281,15 @@ def test_is_excluded_is_truthy_like_the_python_reference(data_type, values):
         sql = source.is_excluded_sql().replace("scores.", "t.")
         rows = con.execute(f"select is_excluded, {sql} from t order by n").fetchall()
     assert [excluded for _, excluded in rows] == [_truthy(value) for value, _ in rows]
+
+
+def test_the_export_follows_each_models_ranking():
+    from orchestration.crm.sql_values import ScoreSource
+
+    ranked = ScoreSource(
+        score_types={"contact_id": "VARCHAR", "score_rank": "BIGINT"}, contact_types={}
+    )
+    assert ranked.order_sql == "scores.model_id, scores.score_rank, scores.contact_id"
+    # a warehouse published before the ranking existed: by contact, as before
+    plain = ScoreSource(score_types={"contact_id": "VARCHAR"}, contact_types={})
+    assert plain.order_sql == "scores.contact_id, scores.model_id"

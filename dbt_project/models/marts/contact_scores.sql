@@ -31,26 +31,92 @@ breakdown as (
 
 ),
 
--- The largest contributions, e.g. "demo_request +70, pricing_page +10, email_open +15".
+models as (
+
+    select * from {{ ref('int_models') }}
+
+),
+
+-- Reasons in the analyst's words (each rule's description, else its id): the three strongest
+-- positive drivers, then a cap as a note, then the two largest negatives, e.g. "Requested a
+-- demo +50; Attended a webinar +25; engagement capped at 100; No e-mail opened for 60 days
+-- -25". score_breakdown keeps every contribution, machine-readable.
+reason_items as (
+
+    select
+        model_id,
+        contact_id,
+        1 as part,
+        row_number() over (
+            partition by model_id, contact_id order by points desc, contribution_id
+        ) as item_order,
+        coalesce(description, contribution_id) || ' +' || {{ plain_points('points') }} as item
+    from breakdown
+    where contribution_type <> 'cap' and points > 0
+    qualify item_order <= 3
+
+    union all
+
+    select
+        model_id,
+        contact_id,
+        3 as part,
+        row_number() over (
+            partition by model_id, contact_id order by points asc, contribution_id
+        ) as item_order,
+        coalesce(description, contribution_id) || ' ' || {{ plain_points('points') }} as item
+    from breakdown
+    where contribution_type <> 'cap' and points < 0
+    qualify item_order <= 2
+
+    union all
+
+    select
+        breakdown.model_id,
+        breakdown.contact_id,
+        2 as part,
+        row_number() over (
+            partition by breakdown.model_id, breakdown.contact_id
+            order by breakdown.contribution_id
+        ) as item_order,
+        breakdown.score_group || ' capped at ' || {{ plain_points(
+            "case breakdown.score_group when 'fit' then models.fit_cap "
+            ~ "when 'engagement' then models.engagement_cap else models.total_cap end"
+        ) }} as item
+    from breakdown
+    inner join models on breakdown.model_id = models.model_id
+    where breakdown.contribution_type = 'cap' and breakdown.points <> 0
+
+),
+
+-- At most reasons_max_length characters (a CRM text field: Salesforce Text Area 255), whole
+-- reasons only; a first reason longer than that is cut at a character, never inside one.
+reason_lengths as (
+
+    select
+        *,
+        sum(length(item) + 2) over (
+            partition by model_id, contact_id
+            order by part, item_order
+            rows between unbounded preceding and current row
+        ) - 2 as running_length
+    from reason_items
+
+),
+
 reasons as (
 
     select
         model_id,
         contact_id,
-        string_agg(
-            contribution_id || ' ' || case when points > 0 then '+' else '' end
-            || regexp_replace(cast(points as varchar), '\.?0+$', ''),
-            ', '
-            order by abs(points) desc, contribution_id
+        coalesce(
+            string_agg(item, '; ' order by part, item_order)
+                filter (where running_length <= {{ var('reasons_max_length') }}),
+            left(
+                arg_min(item, part * 100 + item_order), {{ var('reasons_max_length') - 1 }}
+            ) || '…'
         ) as top_reasons
-    from (
-        select *
-        from breakdown
-        where points <> 0
-        qualify row_number() over (
-                partition by model_id, contact_id order by abs(points) desc, contribution_id
-            ) <= 5
-    ) as largest
+    from reason_lengths
     group by model_id, contact_id
 
 ),
@@ -77,6 +143,15 @@ final as (
         stages.is_excluded,
         stages.exclusion_reason,
         coalesce(reasons.top_reasons, '') as top_reasons,
+        row_number() over (
+            partition by totals.model_id
+            order by
+                stages.is_excluded asc,
+                totals.total_score desc,
+                totals.engagement_raw + totals.decay_points desc,
+                totals.last_activity_at desc nulls last,
+                totals.contact_id asc
+        ) as score_rank,
         totals.last_activity_at,
         {{ as_of() }} as as_of
     from totals
