@@ -48,7 +48,7 @@ reason_items as (
         contact_id,
         1 as part,
         row_number() over (
-            partition by model_id, contact_id order by points desc, contribution_id
+            partition by model_id, contact_id order by points desc, contribution_id asc
         ) as item_order,
         coalesce(description, contribution_id) || ' +' || {{ plain_points('points') }} as item
     from breakdown
@@ -62,7 +62,7 @@ reason_items as (
         contact_id,
         3 as part,
         row_number() over (
-            partition by model_id, contact_id order by points asc, contribution_id
+            partition by model_id, contact_id order by points asc, contribution_id asc
         ) as item_order,
         coalesce(description, contribution_id) || ' ' || {{ plain_points('points') }} as item
     from breakdown
@@ -110,8 +110,9 @@ reasons as (
         model_id,
         contact_id,
         coalesce(
-            string_agg(item, '; ' order by part, item_order)
-                filter (where running_length <= {{ var('reasons_max_length') }}),
+            string_agg(
+                item, '; ' order by part, item_order
+            ) filter (where running_length <= {{ var('reasons_max_length') }}),
             left(
                 arg_min(item, part * 100 + item_order), {{ var('reasons_max_length') - 1 }}
             ) || '…'
