@@ -422,13 +422,13 @@ def impact(ctx, as_of) -> None:
         message = describe_failure(exc, [settings.build_db_path])
         raise click.ClickException(message or f"no build to preview from: {exc}") from None
     if changes:
-        click.echo(f"seed rows changed since the last build ({len(changes)}):")
+        click.echo(f"seed rows changed since the last published run ({len(changes)}):")
         for change in changes[:50]:
             click.echo(f"  {change}")
         if len(changes) > 50:
             click.echo(f"  ... and {len(changes) - 50} more")
     else:
-        click.echo("no seed row changed since the last build")
+        click.echo("no seed row changed since the last published run")
     click.echo("scoring the current seeds on a scratch copy of the build ...", err=True)
     with tempfile.TemporaryDirectory(prefix="leadscore-impact-") as workdir:
         try:

@@ -25,10 +25,11 @@ DEFAULT_SEEDS_DIR = REPO_ROOT / "seeds"
 
 LANDING_ENTITIES = ("contacts", "activities", "deals", "sales_feedback")
 
-DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
+DEFAULT_DUCKDB_MEMORY_LIMIT = "4GB"
 """DuckDB's own default (80 % of RAM) lets one run take the machine from the BI tools and the
-OS; past this much it spills to the temp directory instead. 3 GB keeps a whole run (Dagster,
-dbt and DuckDB's allocations outside its buffer pool) under 4 GiB at 1M contacts x 50."""
+OS; past this much it spills to the temp directory instead (1M contacts x 50 activities fit).
+3 GB would keep a run's process tree under 4 GiB, but at 1M two models built at once
+(int_rule_scores, int_decay_penalties) then run out of memory: not every operator spills."""
 DEFAULT_DBT_THREADS = 2
 DEFAULT_REFRESH_CRON = "0 * * * *"
 DEFAULT_MAX_STAGE_CHURN = 0.20

@@ -122,3 +122,16 @@
         false
     )
 {%- endmacro %}
+
+{#- The activity columns of int_conditions for a property-only condition (a population or an
+    exclusion): none of them applies. -#}
+{% macro no_activity_columns() -%}
+    cast(null as double) as window_days,
+    cast(null as bigint) as min_count,
+    cast(null as bigint) as max_count,
+    'count' as aggregate,
+    cast(null as double) as min_sum,
+    cast(null as double) as max_sum,
+    cast(null as double) as baseline_days,
+    cast(null as double) as change_percent
+{%- endmacro %}

@@ -29,3 +29,10 @@
 {% macro plain_points(expr) -%}
     regexp_replace(cast(cast({{ expr }} as decimal(18, 2)) as varchar), '\.?0+$', '')
 {%- endmacro %}
+
+{#- Whether a score falls in a band of stg_score_bands: min_score inclusive, max_score
+    exclusive, a blank bound open. -#}
+{% macro in_band(score, bands) -%}
+    ({{ bands }}.min_score is null or {{ score }} >= {{ bands }}.min_score)
+    and ({{ bands }}.max_score is null or {{ score }} < {{ bands }}.max_score)
+{%- endmacro %}

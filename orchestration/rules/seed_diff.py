@@ -1,5 +1,5 @@
-"""Which seed rows changed since the last build: `file:line: column: 'old' -> 'new'`, for
-`leadscore impact` (the build database keeps the seeds as dbt loaded them)."""
+"""Which seed rows changed since the last published run: `file:line: column: 'old' -> 'new'`,
+for `leadscore impact` (the build database keeps the seeds that run scored with)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import duckdb
 
 from ..sql_text import sql_ident
 from ..vocabulary import trim
+from ..warehouse.publish import PUBLISHED_SEEDS_SCHEMA
 from .csv_reading import read_seed
 from .schema import SEED_COLUMNS, seed_columns, seed_label
 
@@ -50,14 +51,19 @@ def _described(values: dict[str, str], columns: tuple[str, ...]) -> str:
 
 
 def _built_rows(con: duckdb.DuckDBPyConnection, name: str) -> list[dict[str, str]] | None:
-    """The seed's rows as the last build loaded them (trimmed text), or None without a table."""
-    exists = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = 'seeds' and table_name = ?",
-        [name],
-    ).fetchone()[0]
-    if not exists:
+    """The seed's rows as the last published run scored with them (else as the last build
+    loaded them), as trimmed text; None without a table."""
+    schemas = [
+        row[0]
+        for row in con.execute(
+            "select schema_name from duckdb_tables() where table_name = ? "
+            "and schema_name in (?, 'seeds') order by schema_name <> ?",
+            [name, PUBLISHED_SEEDS_SCHEMA, PUBLISHED_SEEDS_SCHEMA],
+        ).fetchall()
+    ]
+    if not schemas:
         return None
-    cursor = con.execute(f"select * from seeds.{sql_ident(name)}")
+    cursor = con.execute(f"select * from {sql_ident(schemas[0])}.{sql_ident(name)}")
     columns = [d[0].lower() for d in cursor.description]
     return [
         {column: trim(value) for column, value in zip(columns, row, strict=True)}
@@ -66,7 +72,8 @@ def _built_rows(con: duckdb.DuckDBPyConnection, name: str) -> list[dict[str, str
 
 
 def seed_changes(con: duckdb.DuckDBPyConnection, seeds_dir: Path) -> list[SeedChange]:
-    """Every seed row added, removed or edited in `seeds_dir` since the build `con` holds."""
+    """Every seed row added, removed or edited in `seeds_dir` since the published run whose
+    seeds the build `con` remembers (warehouse/publish.py), else since its last build."""
     changes: list[SeedChange] = []
     for name in SEED_COLUMNS:
         seed, _problems = read_seed(seeds_dir, name)

@@ -121,6 +121,8 @@ def publish_warehouse(
             con.execute("checkpoint published")
             con.execute("detach published")
         logged = False  # published: the log row stays
+        if as_of is not None:
+            remember_published_seeds(build_db)
     finally:
         if logged:
             with duckdb.connect(str(build_db)) as con:
@@ -130,6 +132,24 @@ def publish_warehouse(
                     [as_of],
                 )
     return counts
+
+
+PUBLISHED_SEEDS_SCHEMA = "published_seeds"
+"""The build's copy of the seeds as the last published run scored with them: `leadscore impact`
+names the seed rows changed since then (a refused run rebuilds `seeds`, never this)."""
+
+
+def remember_published_seeds(build_db: Path) -> None:
+    """Copy every seed table of the build (schema `seeds`) to PUBLISHED_SEEDS_SCHEMA."""
+    with duckdb.connect(str(build_db)) as con:
+        con.execute(f"create schema if not exists {PUBLISHED_SEEDS_SCHEMA}")
+        for (table,) in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'seeds'"
+        ).fetchall():
+            con.execute(
+                f"create or replace table {PUBLISHED_SEEDS_SCHEMA}.{sql_ident(table)} as "
+                f"select * from seeds.{sql_ident(table)}"
+            )
 
 
 def republish_with(warehouse: Path, replacements_db: Path, relations: list[str]) -> None:

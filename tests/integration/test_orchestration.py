@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -93,6 +94,11 @@ def test_a_seed_edit_moving_most_leads_is_refused_and_nothing_is_published(insta
     preview = leadscore(env, "impact")
     assert preview.returncode == 0, preview.stderr
     assert "lead → mql" in preview.stdout and "BLOCKED" in preview.stdout
+    # the seed row behind it, against the seeds of the published run (not the refused build)
+    assert "seed rows changed since the last published run (1):" in preview.stdout
+    assert re.search(
+        r"seeds/score_thresholds\.csv:\d+: min_score: '[\d.]+' -> '-1000'", preview.stdout
+    )
 
 
 def test_a_refused_rerun_of_a_published_instant_keeps_its_published_history(installation):

@@ -85,8 +85,8 @@ def test_duckdb_memory_is_bounded_by_default(monkeypatch, tmp_path):
         duckdb.connect(config=config)
         .execute("select current_setting('memory_limit')")
         .fetchone()[0]
-        == "2.7 GiB"
-    )  # 3 GB
+        == "3.7 GiB"
+    )  # 4 GB
 
 
 def test_bad_thread_count_is_a_clear_error(monkeypatch):

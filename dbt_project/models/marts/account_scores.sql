@@ -201,8 +201,7 @@ banded as (
     inner join bands
         on
             rolled.model_id = bands.model_id
-            and (bands.min_score is null or rolled.account_score >= bands.min_score)
-            and (bands.max_score is null or rolled.account_score < bands.max_score)
+            and {{ in_band('rolled.account_score', 'bands') }}
     group by rolled.model_id, rolled.account_id
 
 ),

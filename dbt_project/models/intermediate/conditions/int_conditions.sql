@@ -57,14 +57,7 @@ population_conditions as (
         population_value as condition_value,
         lower(population_value) as condition_value_norm,
         {{ norm_list('population_value') }} as condition_values,
-        cast(null as double) as window_days,
-        cast(null as bigint) as min_count,
-        cast(null as bigint) as max_count,
-        'count' as aggregate,
-        cast(null as double) as min_sum,
-        cast(null as double) as max_sum,
-        cast(null as double) as baseline_days,
-        cast(null as double) as change_percent
+        {{ no_activity_columns() }}
     from models
     where population_property is not null
 
@@ -83,14 +76,7 @@ exclusion_conditions as (
         exclusions.condition_value,
         exclusions.condition_value_norm,
         exclusions.condition_values,
-        cast(null as double) as window_days,
-        cast(null as bigint) as min_count,
-        cast(null as bigint) as max_count,
-        'count' as aggregate,
-        cast(null as double) as min_sum,
-        cast(null as double) as max_sum,
-        cast(null as double) as baseline_days,
-        cast(null as double) as change_percent
+        {{ no_activity_columns() }}
     from {{ ref('stg_stage_exclusions') }} as exclusions
     inner join models on exclusions.model_id = models.model_id
 

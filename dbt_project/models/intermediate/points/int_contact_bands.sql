@@ -50,8 +50,7 @@ banded as (
         on
             scores.model_id = bands.model_id
             and scores.score_column = bands.score_column
-            and (bands.min_score is null or scores.score >= bands.min_score)
-            and (bands.max_score is null or scores.score < bands.max_score)
+            and {{ in_band('scores.score', 'bands') }}
     group by scores.model_id, scores.contact_id, scores.score_column
 
 ),
