@@ -54,6 +54,7 @@ class EnvVar:
 
     DATA_DIR = "LEADSCORE_DATA_DIR"
     AS_OF = "LEADSCORE_AS_OF"
+    NO_COLOR = "NO_COLOR"
     SEEDS_DIR = "LEADSCORE_SEEDS_DIR"
     DUCKDB_THREADS = "LEADSCORE_DUCKDB_THREADS"
     DUCKDB_MEMORY_LIMIT = "LEADSCORE_DUCKDB_MEMORY_LIMIT"
@@ -334,6 +335,11 @@ def dagster_home(env: Mapping[str, str] | None = None) -> Path | None:
 def refresh_cron(env: Mapping[str, str] | None = None) -> str:
     """`LEADSCORE_REFRESH_CRON` (default hourly); the schedule itself checks its syntax."""
     return _text(env, EnvVar.REFRESH_CRON) or DEFAULT_REFRESH_CRON
+
+
+def color_allowed(env: Mapping[str, str] | None = None) -> bool:
+    """False when `NO_COLOR` is set to anything (https://no-color.org)."""
+    return not _environ(env).get(EnvVar.NO_COLOR)
 
 
 def max_stage_churn(env: Mapping[str, str] | None = None) -> float:
