@@ -34,7 +34,8 @@ demo: $(STAMP)
 test: $(STAMP) parse
 	$(BIN)/python -m pytest -n auto --dist loadfile -m "not faults and not slow"
 
-# Fault injection and many-run scenarios (about 6 minutes more); CI runs both targets.
+# Fault injection, many-run scenarios and the demo build with its outcome analyses (about 9
+# minutes more); CI runs both targets.
 test-slow: $(STAMP) parse
 	$(BIN)/python -m pytest -n auto --dist loadfile -m "faults or slow"
 

@@ -31,7 +31,8 @@ from sklearn.metrics import roc_auc_score
 from orchestration.config import DEFAULT_SEEDS_DIR
 from tests.support.installation import leadscore
 
-pytestmark = pytest.mark.integration
+# A demo build with calibrate and compare: minutes of dbt, so it runs with `make test-slow` (CI).
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 AS_OF = "2026-11-01T00:00:00Z"
 AS_OF_TS = datetime(2026, 11, 1)
