@@ -86,10 +86,8 @@ def explain_account(
     for row in rows:
         counted = row["counted_contacts"]
         mine = [m for m in members if m["model_id"] == row["model_id"]]
-        for member in mine:
-            member["counted"] = row["account_rollup"] in ("avg", "sum") or (
-                member["score_rank"] <= counted
-            )
+        for member in mine:  # the mart counts the best `counted_contacts` (all for avg, sum)
+            member["counted"] = member["score_rank"] <= counted
         result.append(row | {"rollup_words": rollup_words(row["account_rollup"]), "members": mine})
     return result
 

@@ -40,11 +40,6 @@ keyed as (
         case
             when models.account_property = 'email_domain'
                 then nullif(lower(split_part(properties.property_value, '@', 2)), '')
-            else lower(properties.property_value)
-        end as account_id,
-        case
-            when models.account_property = 'email_domain'
-                then nullif(lower(split_part(properties.property_value, '@', 2)), '')
             else properties.property_value
         end as account_name
     from published
@@ -58,8 +53,13 @@ keyed as (
 
 final as (
 
-    select * from keyed
-    where account_id is not null
+    select
+        model_id,
+        contact_id,
+        lower(account_name) as account_id,
+        account_name
+    from keyed
+    where account_name is not null
 
 )
 
