@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.installed-spark
 DEMO_CONTACTS ?= 2000
 DEMO_ACTIVITIES ?= 25
 DEMO_AS_OF ?= 2026-11-01T00:00:00Z
@@ -23,6 +24,11 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The Spark engine's extra (dbt-spark, pyspark): the tests run the models on both engines.
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
+	@touch $(SPARK_STAMP)
+
 parse: $(STAMP)
 	$(BIN)/leadscore dbt-parse
 
@@ -31,12 +37,12 @@ demo: $(STAMP)
 	$(BIN)/leadscore run --as-of $(DEMO_AS_OF)
 	$(BIN)/leadscore top --limit 10
 
-test: $(STAMP) parse
+test: $(SPARK_STAMP) parse
 	$(BIN)/python -m pytest -n auto --dist loadfile -m "not faults and not slow"
 
 # Fault injection, many-run scenarios and the demo build with its outcome analyses (about 9
 # minutes more); CI runs both targets.
-test-slow: $(STAMP) parse
+test-slow: $(SPARK_STAMP) parse
 	$(BIN)/python -m pytest -n auto --dist loadfile -m "faults or slow"
 
 lint: $(STAMP)

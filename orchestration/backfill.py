@@ -24,6 +24,7 @@ from .dbt_cli import SKIP_UNIT_TESTS, dbt_executable, ensure_manifest
 from .ingest.loader import ingest_landing
 from .warehouse.publish import remove_database_file, republish_with
 from .warehouse.run_lock import RunLock
+from .warehouse.spark_handoff import finish_dbt_build, prepare_dbt_build
 from .warehouse.state import (
     ensure_publish_log,
     prepare_kept_state,
@@ -176,7 +177,11 @@ def _compute_instant(settings: Settings, scratch: Path, instant: datetime) -> No
         "--target-path", str(settings.work_dir / "backfill_target"),
         "--select", *_SELECTION, *SKIP_UNIT_TESTS,
     ]  # fmt: skip
-    environment = os.environ | settings.dbt_environment(instant, backfill=True, database=scratch)
+    environment = (
+        os.environ
+        | settings.dbt_environment(instant, backfill=True, database=scratch)
+        | prepare_dbt_build(settings, scratch)
+    )
     with log.open("w", encoding="utf-8") as output:
         finished = subprocess.run(
             command, env=environment, stdout=output, stderr=subprocess.STDOUT, check=False
@@ -187,6 +192,7 @@ def _compute_instant(settings: Settings, scratch: Path, instant: datetime) -> No
             f"dbt failed computing {display_instant(instant)} (nothing was written to the "
             f"warehouse; full output: {log}):\n" + "\n".join(tail)
         )
+    finish_dbt_build(settings, scratch, settings.work_dir / "backfill_target")
     with duckdb.connect(str(scratch)) as con:
         _restore_next_instant(con, instant)
 

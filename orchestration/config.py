@@ -31,6 +31,10 @@ OS; past this much it spills to the temp directory instead (1M contacts x 50 act
 3 GB would keep a run's process tree under 4 GiB, but at 1M two models built at once
 (int_rule_scores, int_decay_penalties) then run out of memory: not every operator spills."""
 DEFAULT_DBT_THREADS = 2
+ENGINES = ("duckdb", "spark")
+"""LEADSCORE_ENGINE: what dbt builds the models on; each is a target of profiles.yml."""
+DEFAULT_SPARK_MASTER = "local[*]"
+DEFAULT_SPARK_DRIVER_MEMORY = "4g"
 DEFAULT_REFRESH_CRON = "0 * * * *"
 DEFAULT_MAX_STAGE_CHURN = 0.20
 DEFAULT_HISTORY_MIN_DELTA = 1.0
@@ -60,6 +64,10 @@ class EnvVar:
     DUCKDB_MEMORY_LIMIT = "LEADSCORE_DUCKDB_MEMORY_LIMIT"
     DUCKDB_TEMP_DIR = "LEADSCORE_DUCKDB_TEMP_DIR"
     DBT_THREADS = "LEADSCORE_DBT_THREADS"
+    ENGINE = "LEADSCORE_ENGINE"
+    SPARK_MASTER = "LEADSCORE_SPARK_MASTER"
+    SPARK_DRIVER_MEMORY = "LEADSCORE_SPARK_DRIVER_MEMORY"
+    SPARK_DIR = "LEADSCORE_SPARK_DIR"
     REFRESH_CRON = "LEADSCORE_REFRESH_CRON"
     MAX_STAGE_CHURN = "LEADSCORE_MAX_STAGE_CHURN"
     WEBHOOK_URL = "LEADSCORE_WEBHOOK_URL"
@@ -84,6 +92,11 @@ class EnvVar:
     DBT_DUCKDB_TEMP_DIR = "LEADSCORE_DBT_DUCKDB_TEMP_DIR"
     DBT_HISTORY_MIN_DELTA = "LEADSCORE_DBT_HISTORY_MIN_DELTA"
     DBT_RUN_KIND = "LEADSCORE_DBT_RUN_KIND"  # `run`, or `backfill` (macros/history.sql)
+    DBT_TARGET = "LEADSCORE_DBT_TARGET"  # the engine: a target of profiles.yml
+    DBT_SPARK_DIR = "LEADSCORE_DBT_SPARK_DIR"
+    DBT_SPARK_MASTER = "LEADSCORE_DBT_SPARK_MASTER"
+    DBT_SPARK_DRIVER_MEMORY = "LEADSCORE_DBT_SPARK_DRIVER_MEMORY"
+    DBT_SPARK_HAND_IN = "LEADSCORE_DBT_SPARK_HAND_IN"  # macros/engine.sql
 
 
 SECRET_VARIABLES = (
@@ -232,6 +245,12 @@ class Settings:
     duckdb_temp_directory: Path
     dbt_threads: int = DEFAULT_DBT_THREADS
     history_min_delta: float = DEFAULT_HISTORY_MIN_DELTA
+    engine: str = ENGINES[0]
+    spark_master: str = DEFAULT_SPARK_MASTER
+    spark_driver_memory: str = DEFAULT_SPARK_DRIVER_MEMORY
+    spark_root: Path | None = None
+    """LEADSCORE_SPARK_DIR: where Spark's scratch catalogs live (a path every Spark executor
+    can read and write, on a cluster); beside the build database by default."""
 
     @property
     def landing_dir(self) -> Path:
@@ -246,6 +265,14 @@ class Settings:
         """The database dbt builds into; the published warehouse is a copy of its marts."""
         return self.work_dir / "build.duckdb"
 
+    def spark_dir(self, build_db: Path | None = None) -> Path:
+        """Spark's scratch catalog for builds into `build_db` (the build database by default):
+        the Parquet handed in and every table Spark builds, replaced at each build."""
+        database = build_db or self.build_db_path
+        if self.spark_root is not None:
+            return self.spark_root / f"{database.stem}.spark"
+        return database.with_name(f"{database.stem}.spark")
+
     @property
     def warehouse_dir(self) -> Path:
         return self.data_dir / "warehouse"
@@ -253,6 +280,11 @@ class Settings:
     @property
     def warehouse_path(self) -> Path:
         return self.warehouse_dir / "lead_scoring.duckdb"
+
+    @property
+    def parquet_dir(self) -> Path:
+        """The marts as Parquet, a folder per table under marts/ (published on Spark)."""
+        return self.warehouse_dir / "parquet"
 
     @property
     def outbox_dir(self) -> Path:
@@ -283,10 +315,15 @@ class Settings:
             EnvVar.DBT_THREADS: str(self.dbt_threads),
             EnvVar.DBT_HISTORY_MIN_DELTA: f"{self.history_min_delta:.2f}",
             EnvVar.DBT_RUN_KIND: "backfill" if backfill else "run",
+            EnvVar.DBT_TARGET: self.engine,
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
         if as_of is not None:
             variables[EnvVar.DBT_AS_OF] = format_as_of(as_of)
+        if self.engine == "spark":
+            variables[EnvVar.DBT_SPARK_DIR] = str(self.spark_dir(database))
+            variables[EnvVar.DBT_SPARK_MASTER] = self.spark_master
+            variables[EnvVar.DBT_SPARK_DRIVER_MEMORY] = self.spark_driver_memory
         return variables
 
 
@@ -300,6 +337,11 @@ def load_settings(
     threads = _positive_number(env, EnvVar.DUCKDB_THREADS, integer=True)
     dbt_threads = _positive_number(env, EnvVar.DBT_THREADS, integer=True)
     min_delta = _text(env, EnvVar.HISTORY_MIN_DELTA)
+    engine = (_text(env, EnvVar.ENGINE) or ENGINES[0]).lower()
+    if engine not in ENGINES:
+        raise ConfigError(
+            f"{EnvVar.ENGINE}={_text(env, EnvVar.ENGINE)!r}: expected one of {', '.join(ENGINES)}"
+        )
     return Settings(
         data_dir=root,
         duckdb_threads=int(threads) if threads else None,
@@ -309,6 +351,12 @@ def load_settings(
         history_min_delta=_points(EnvVar.HISTORY_MIN_DELTA, min_delta)
         if min_delta
         else DEFAULT_HISTORY_MIN_DELTA,
+        engine=engine,
+        spark_master=_text(env, EnvVar.SPARK_MASTER) or DEFAULT_SPARK_MASTER,
+        spark_driver_memory=_text(env, EnvVar.SPARK_DRIVER_MEMORY) or DEFAULT_SPARK_DRIVER_MEMORY,
+        spark_root=Path(_text(env, EnvVar.SPARK_DIR)).expanduser().resolve()
+        if _text(env, EnvVar.SPARK_DIR)
+        else None,
     )
 
 

@@ -25,6 +25,10 @@
     contact's next row starts. Only those contacts' rows are read: the cost follows the
     changes of this instant, not the length of the history. -#}
 {% macro close_validity_periods(relation) -%}
+    {{ return(adapter.dispatch('close_validity_periods', 'leadscore')(relation)) }}
+{%- endmacro %}
+
+{% macro default__close_validity_periods(relation) -%}
     update {{ relation }} as history
     set valid_to = following.next_valid_from
     from (
@@ -49,11 +53,26 @@
         and history.valid_to is distinct from following.next_valid_from
 {%- endmacro %}
 
+{#- Spark cannot update rows in place: the table is rewritten with every period closed (the
+    same periods: the update keeps each row's valid_to equal to its contact's next valid_from). -#}
+{% macro spark__close_validity_periods(relation) -%}
+    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
+    {%- set select_list = [] -%}
+    {%- for column in columns -%}
+        {%- if column == 'valid_to' -%}
+            {%- do select_list.append('lead(valid_from) over (partition by model_id, contact_id order by valid_from) as valid_to') -%}
+        {%- else -%}
+            {%- do select_list.append(column) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- do rewrite_rows(relation, 'select ' ~ select_list | join(', ') ~ ' from ' ~ relation) -%}
+{%- endmacro %}
+
 {#- Pre-hook of a table kept across runs: re-computing an instant first forgets what an
     earlier computation of it wrote (also when this one writes no row at all). -#}
 {% macro forget_instant(relation, column) -%}
     {%- if is_incremental() -%}
-        delete from {{ relation }} where {{ column }} = {{ as_of() }}
+        {{ delete_rows(relation, column ~ ' = ' ~ as_of()) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -61,10 +80,8 @@
     before a run, so anything older is forgotten (a backfill's scratch memory keeps all). -#}
 {% macro forget_older_stage_memory(relation) -%}
     {%- if not is_backfill() -%}
-        delete from {{ relation }}
-        where as_of < (
-            select max(published.as_of) from {{ source('ops', 'publish_log') }} as published
-            where published.as_of < {{ as_of() }}
-        )
+        {{ delete_rows(relation, 'as_of < (select max(published.as_of) from '
+            ~ source('ops', 'publish_log') ~ ' as published where published.as_of < '
+            ~ as_of() ~ ')') }}
     {%- endif -%}
 {%- endmacro %}

@@ -3,14 +3,9 @@
     model cannot be patched row by row, so it is emptied and this run rebuilds it whole. -#}
 {% macro forget_if_any_source_file_was_replaced(relation) -%}
     {%- if is_incremental() -%}
-        delete from {{ relation }}
-        where exists (
-            select 1
-            from (select distinct source_load_seq from {{ relation }}) as staged
-            where staged.source_load_seq not in (
-                select loaded.load_seq from {{ source('ops', 'loaded_files') }} as loaded
-            )
-        )
+        {{ delete_rows(relation, 'exists (select 1 from (select distinct source_load_seq from '
+            ~ relation ~ ') as staged where staged.source_load_seq not in (select loaded.load_seq from '
+            ~ source('ops', 'loaded_files') ~ ' as loaded))') }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -22,7 +17,7 @@
         {{ return('') }}
     {%- endif -%}
     {%- set query -%}
-        select md5(coalesce(string_agg(cast(load_seq as varchar), ',' order by load_seq), ''))
+        select md5(coalesce({{ ordered_string_agg('cast(load_seq as string)', "','", 'load_seq') }}, ''))
         from {{ source('ops', 'loaded_files') }}
         where entity = '{{ entity }}'
     {%- endset -%}
@@ -41,6 +36,6 @@
     select (the whole model, see `landing_unchanged`) replaces every row. -#}
 {% macro empty_unless_landing_unchanged(relation, entity) -%}
     {%- if is_incremental() and not landing_unchanged(relation, entity) -%}
-        delete from {{ relation }}
+        {{ delete_rows(relation, 'true') }}
     {%- endif -%}
 {%- endmacro %}

@@ -8,21 +8,21 @@
         case {{ operator }}
             when 'eq' then lower({{ subject }}) = {{ condition_value_norm }}
             when 'neq' then lower({{ subject }}) is distinct from {{ condition_value_norm }}
-            when 'in' then list_contains({{ condition_values }}, lower({{ subject }}))
-            when 'not_in' then {{ subject }} is null or not list_contains({{ condition_values }}, lower({{ subject }}))
+            when 'in' then {{ list_has(condition_values, 'lower(' ~ subject ~ ')') }}
+            when 'not_in' then {{ subject }} is null or not {{ list_has(condition_values, 'lower(' ~ subject ~ ')') }}
             when 'contains' then contains(lower({{ subject }}), {{ condition_value_norm }})
             when 'not_contains' then {{ subject }} is null or not contains(lower({{ subject }}), {{ condition_value_norm }})
-            when 'starts_with' then starts_with(lower({{ subject }}), {{ condition_value_norm }})
-            when 'ends_with' then ends_with(lower({{ subject }}), {{ condition_value_norm }})
-            when 'regex' then regexp_matches({{ subject }}, {{ condition_value }}, 'i')
+            when 'starts_with' then left(lower({{ subject }}), length({{ condition_value_norm }})) = {{ condition_value_norm }}
+            when 'ends_with' then right(lower({{ subject }}), length({{ condition_value_norm }})) = {{ condition_value_norm }}
+            when 'regex' then {{ regex_holds(subject, condition_value) }}
             when 'gt' then try_cast({{ subject }} as double) > try_cast({{ condition_value }} as double)
             when 'gte' then try_cast({{ subject }} as double) >= try_cast({{ condition_value }} as double)
             when 'lt' then try_cast({{ subject }} as double) < try_cast({{ condition_value }} as double)
             when 'lte' then try_cast({{ subject }} as double) <= try_cast({{ condition_value }} as double)
             when 'between' then
                 try_cast({{ subject }} as double)
-                between try_cast({{ condition_values }}[1] as double)
-                and try_cast({{ condition_values }}[2] as double)
+                between try_cast({{ list_item(condition_values, 1) }} as double)
+                and try_cast({{ list_item(condition_values, 2) }} as double)
             {#- Dates relative to the as-of: the value is a number of days; an unparseable
                 date holds for none of them (ops.quarantine lists it). -#}
             when 'older_than_days' then {{ days_since(subject) }} > try_cast({{ condition_value }} as double)
@@ -53,10 +53,7 @@
     (
         coalesce(power(0.5, {{ age_days }} * {{ half_life_rate }}), 1.0)
         * (1.0 - coalesce(
-            list_max(list_transform(
-                list_filter({{ steps }}, lambda step: {{ age_days }} > step.days),
-                lambda step: step.percent
-            )),
+            {{ largest_step_percent(steps, age_days) }},
             0.0
         ) / 100.0)
     )
@@ -69,13 +66,6 @@
     {{ age_days(as_of(), parse_timestamp(text)) }}
 {%- endmacro %}
 
-{% macro parse_timestamp(text) -%}
-    try_cast(try_cast({{ text }} as timestamptz) as timestamp)
-{%- endmacro %}
-
-{% macro age_days(as_of_expr, occurred_at) -%}
-    ((epoch({{ as_of_expr }}) - epoch({{ occurred_at }})) / 86400.0)
-{%- endmacro %}
 
 {#-
   Whether an activity condition holds for one contact's hits row (int_activity_condition_hits).

@@ -2,7 +2,7 @@
     lack it (files written before it existed), and a seed table has its file's columns only
     (dbt_project.yml re-creates the seed tables every build). Renders the column when the seed
     table has it, else a null of `data_type`; the staging model then applies its default. -#}
-{% macro optional_seed_column(seed_relation, column, data_type='varchar') -%}
+{% macro optional_seed_column(seed_relation, column, data_type=none) -%}
     {%- set present = [] -%}
     {%- if execute -%}
         {%- for existing in adapter.get_columns_in_relation(seed_relation) -%}
@@ -14,6 +14,6 @@
     {%- if present -%}
         {{ column }}
     {%- else -%}
-        cast(null as {{ data_type }})
+        cast(null as {{ data_type or 'string' }})
     {%- endif -%}
 {%- endmacro %}

@@ -5,7 +5,11 @@
     The characters are the var `trim_codepoints` (dbt_project.yml), which the Python loader
     reads too (orchestration/vocabulary.py renders this same SQL). -#}
 {% macro clean_text(expr) -%}
-    {%- set text = 'cast(' ~ expr ~ ' as varchar)' -%}
+    {{ return(adapter.dispatch('clean_text', 'leadscore')(expr)) }}
+{%- endmacro %}
+
+{% macro default__clean_text(expr) -%}
+    {%- set text = 'cast(' ~ expr ~ ' as string)' -%}
     {%- set points = var('trim_codepoints') | join(', ') -%}
     {%- set characters = [] -%}
     {%- for point in var('trim_codepoints') -%}
@@ -16,6 +20,15 @@
             then nullif(trim({{ text }}, {{ characters | join(' || ') }}), '')
         else nullif({{ text }}, '')
     end
+{%- endmacro %}
+
+{#- Spark's chr() knows only 256 characters: the set is a literal of \u escapes. -#}
+{% macro spark__clean_text(expr) -%}
+    {%- set characters = [] -%}
+    {%- for point in var('trim_codepoints') -%}
+        {%- do characters.append('\\u%04x' | format(point)) -%}
+    {%- endfor -%}
+    nullif(trim(both '{{ characters | join('') }}' from cast({{ expr }} as string)), '')
 {%- endmacro %}
 
 {% macro norm_text(expr) -%}
@@ -36,6 +49,17 @@
 
 {#- Split a `a|b` list into trimmed, lowercased items (blank items dropped). -#}
 {% macro norm_list(expr) -%}
+    {{ return(adapter.dispatch('norm_list', 'leadscore')(expr)) }}
+{%- endmacro %}
+
+{% macro spark__norm_list(expr) -%}
+    filter(
+        transform(split(coalesce({{ clean_text(expr) }}, ''), '[|]'), item -> {{ norm_text('item') }}),
+        item -> item is not null
+    )
+{%- endmacro %}
+
+{% macro default__norm_list(expr) -%}
     list_filter(
         list_transform(string_split(coalesce({{ clean_text(expr) }}, ''), '|'), lambda item: {{ norm_text('item') }}),
         lambda item: item is not null

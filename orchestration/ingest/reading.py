@@ -35,7 +35,12 @@ def _read_as_text(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     drop_staged(con)
     if kind == "csv":
         # Row order is kept by DuckDB's streaming window, so row_number() is the record order.
-        options = "all_varchar = true, header = true, null_padding = true, strict_mode = false"
+        # Quotes are RFC 4180's double quotes: left to sniff, a value starting with ' (such as
+        # '; drop table x; --) made DuckDB read ' as the quote and merge lines.
+        options = (
+            "all_varchar = true, header = true, null_padding = true, strict_mode = false, "
+            "quote = '\"', escape = '\"'"
+        )
         try:
             con.execute(
                 f"create temp table {table} as select *, row_number() over () + 1 as _row_number "

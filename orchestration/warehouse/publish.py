@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -176,3 +177,36 @@ def republish_with(warehouse: Path, replacements_db: Path, relations: list[str])
             _copy_comments(con, name, target, database)
         con.execute("checkpoint published")
         con.execute("detach published")
+
+
+def publish_parquet(warehouse: Path, folder: Path, schema: str = "marts") -> dict[str, Path]:
+    """Write every table of `schema` of the published `warehouse` as Parquet, a folder per table
+    under `folder/schema` (what a lakehouse reader, Spark included, reads as a table), replacing
+    the previous set in one rename: a reader never sees marts of two runs mixed."""
+    target = folder / schema
+    fresh = folder / f".{schema}.new"
+    shutil.rmtree(fresh, ignore_errors=True)
+    written: dict[str, Path] = {}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = [
+            row[0]
+            for row in con.execute(
+                "select table_name from duckdb_tables() where schema_name = ? order by 1",
+                [schema],
+            ).fetchall()
+        ]
+        for table in tables:
+            path = fresh / table / "part-0.parquet"
+            path.parent.mkdir(parents=True)
+            con.execute(
+                f"copy {sql_ident(schema)}.{sql_ident(table)} to {sql_literal(str(path))} "
+                "(format parquet)"
+            )
+            written[table] = target / table
+    previous = folder / f".{schema}.old"
+    shutil.rmtree(previous, ignore_errors=True)
+    if target.exists():
+        os.replace(target, previous)
+    os.replace(fresh, target)
+    shutil.rmtree(previous, ignore_errors=True)
+    return written

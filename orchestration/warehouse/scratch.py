@@ -43,6 +43,9 @@ def build_scratch_copy(
         EnvVar.DBT_BUILD_DB_PATH: str(copy),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         EnvVar.DBT_AS_OF: format_as_of(as_of),
+        # Previews and replays score a copy of the build database in place, on DuckDB, whatever
+        # engine builds the real one: the copy already holds every table the build handed back.
+        EnvVar.DBT_TARGET: "duckdb",
     }
     args = [
         dbt_executable(),

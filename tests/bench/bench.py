@@ -165,6 +165,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--memory-limit", help="sets LEADSCORE_DUCKDB_MEMORY_LIMIT, e.g. 6GB")
     parser.add_argument("--temp-dir", help="sets LEADSCORE_DUCKDB_TEMP_DIR")
     parser.add_argument("--dbt-threads", type=_positive, help="sets LEADSCORE_DBT_THREADS")
+    parser.add_argument(
+        "--engine", choices=("duckdb", "spark"), help="sets LEADSCORE_ENGINE (default duckdb)"
+    )
+    parser.add_argument(
+        "--spark-master", default="local[2]", help="sets LEADSCORE_SPARK_MASTER with --engine spark"
+    )
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="folder of the reports")
     parser.add_argument(
         "--work-dir",
@@ -325,6 +331,10 @@ def child_env(args: argparse.Namespace) -> dict[str, str]:
         value = getattr(args, option)
         if value is not None:
             env[name] = str(value)
+    if args.engine:
+        env["LEADSCORE_ENGINE"] = args.engine
+        if args.engine == "spark":
+            env["LEADSCORE_SPARK_MASTER"] = args.spark_master
     return env
 
 
@@ -334,6 +344,8 @@ def duckdb_env_settings(env: dict[str, str]) -> dict[str, str]:
         "LEADSCORE_DUCKDB_MEMORY_LIMIT",
         "LEADSCORE_DUCKDB_TEMP_DIR",
         "LEADSCORE_DBT_THREADS",
+        "LEADSCORE_ENGINE",
+        "LEADSCORE_SPARK_MASTER",
     )
     return {name: env[name] for name in names if env.get(name, "").strip()}
 

@@ -14,7 +14,9 @@ import pytest
 
 from orchestration.config import DEFAULT_SEEDS_DIR
 
-pytestmark = pytest.mark.integration
+# Several whole pipelines in subprocesses (minutes): `make test-slow`, which CI runs, keeps
+# `make test` well under 15 minutes now that it also builds on Spark.
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def leadscore(env, *args):

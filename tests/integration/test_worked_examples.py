@@ -13,6 +13,9 @@ pytestmark = pytest.mark.integration
 
 AS_OF = "2026-11-01 00:00:00"
 
+ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
+"""The examples hold on both engines: examples 2-7 share one build per engine."""
+
 
 def views(contact_id: str, count: int, target: str = "/blog/x", day: int = 20) -> list[dict]:
     return [
@@ -662,10 +665,10 @@ def test_example_7_cross_sell_customer_viewing_new_features(built):
     assert alerts == [{"contact_id": "keen", "from_stage": None, "to_stage": "expansion_candidate"}]
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory, dbt_workspace) -> Built:
+@pytest.fixture(scope="module", params=ENGINES)
+def built(request, tmp_path_factory, dbt_workspace) -> Built:
     root = tmp_path_factory.mktemp("examples")
-    scenario = Scenario(root, dbt_workspace)
+    scenario = Scenario(root, dbt_workspace, engine=request.param)
     for setup in (
         setup_example_2,
         setup_example_3,
@@ -679,7 +682,12 @@ def built(tmp_path_factory, dbt_workspace) -> Built:
     return Built(scenario, root / "built.duckdb")
 
 
-def test_example_8_churn_risk_crosses_its_threshold_on_a_later_run(scenario):
+@pytest.mark.parametrize(
+    "engine", ["duckdb", pytest.param("spark", marks=[pytest.mark.spark, pytest.mark.slow])]
+)
+def test_example_8_churn_risk_crosses_its_threshold_on_a_later_run(scenario, engine):
+    """Two runs: history, stage changes and the alert memory kept across them (on Spark too)."""
+    scenario.engine = engine
     scenario.model(
         "churn_risk",
         base_stage="healthy",

@@ -14,11 +14,15 @@ from typing import Any
 
 import duckdb
 
-from orchestration.config import EnvVar, format_as_of, mirror_dbt_project, parse_as_of
+from orchestration.config import EnvVar, load_settings, mirror_dbt_project, parse_as_of
 from orchestration.dbt_cli import SKIP_UNIT_TESTS, dbt_executable
 from orchestration.ingest import ingest_landing
 from orchestration.rules import SEED_COLUMNS
 from orchestration.rules.schema import OPTIONAL_SEED_COLUMNS
+from orchestration.warehouse.spark_handoff import finish_dbt_build, prepare_dbt_build
+
+SPARK_TEST_MASTER = "local[2]"
+"""The machines here have 2 cores; a scenario's data is small."""
 
 
 def write_csv(path: Path, columns: Iterable[str], rows: Iterable[Mapping[str, Any]]) -> Path:
@@ -44,6 +48,8 @@ class Scenario:
     # partial parsing survives from one scenario to the next (tests in a session run serially).
     workspace: Path
     seeds: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    engine: str = "duckdb"
+    """LEADSCORE_ENGINE of the builds: `spark` runs the same models through dbt-spark."""
 
     def __post_init__(self) -> None:
         shutil.rmtree(self.seeds_dir, ignore_errors=True)
@@ -118,14 +124,16 @@ class Scenario:
         self.landing_dir.mkdir(parents=True, exist_ok=True)
         with duckdb.connect(str(self.db_path)) as con:
             ingest_landing(con, self.landing_dir)
-        env = os.environ | {
-            EnvVar.DBT_BUILD_DB_PATH: str(self.db_path),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            # as-of through the environment, as the pipeline hands it to dbt: a changed --vars
-            # would force a full re-parse.
-            EnvVar.DBT_AS_OF: format_as_of(parse_as_of(as_of)),
-            EnvVar.DBT_RUN_KIND: "backfill" if backfill else "run",
-        }
+        settings = load_settings(
+            self.root, env={EnvVar.ENGINE: self.engine, EnvVar.SPARK_MASTER: SPARK_TEST_MASTER}
+        )
+        # As the pipeline hands it to dbt: the as-of through the environment (a changed --vars
+        # would force a full re-parse), and on Spark the hand-in of the build database.
+        env = (
+            os.environ
+            | settings.dbt_environment(parse_as_of(as_of), backfill=backfill, database=self.db_path)
+            | prepare_dbt_build(settings, self.db_path)
+        )
         args = [
             dbt_executable(),
             "build",
@@ -146,6 +154,7 @@ class Scenario:
             raise AssertionError(
                 "dbt build failed:\n" + "\n".join(failed[-30:]) + result.stderr[-2000:]
             )
+        finish_dbt_build(settings, self.db_path, self.project_dir / "target")
 
         if publish:
             log = "ops.backfill_log" if backfill else "ops.publish_log"

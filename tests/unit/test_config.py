@@ -10,6 +10,7 @@ import yaml
 
 from orchestration.config import (
     DEFAULT_DUCKDB_MEMORY_LIMIT,
+    ENGINES,
     SOURCE_DBT_PROJECT_DIR,
     ConfigError,
     format_as_of,
@@ -99,7 +100,8 @@ def test_dbt_applies_the_duckdb_limits_once_per_database():
     """Per-cursor `settings` would SET temp_directory on every dbt thread's cursor, which DuckDB
     refuses once the first cursor has spilled ("Cannot switch temporary directory")."""
     profile = yaml.safe_load((SOURCE_DBT_PROJECT_DIR / "profiles.yml").read_text())
-    output = profile["leadscore"]["outputs"]["build"]
+    assert set(profile["leadscore"]["outputs"]) == set(ENGINES)  # LEADSCORE_ENGINE's targets
+    output = profile["leadscore"]["outputs"]["duckdb"]
     assert "settings" not in output
     assert set(output["config_options"]) >= {"temp_directory", "memory_limit", "threads"}
     assert DEFAULT_DUCKDB_MEMORY_LIMIT in output["config_options"]["memory_limit"]

@@ -249,6 +249,19 @@ def test_quoted_line_breaks_and_short_rows_are_read(con, landing):
     ) == [("c5",), ("c6",)]
 
 
+def test_single_quotes_are_text_not_csv_quotes(con, landing):
+    (landing / "contacts" / "quotes.csv").write_text(
+        "contact_id,company,title\nq1,'; drop table x; --,ceo\nq2,acme,c:\\temp\\'a'\n",
+        encoding="utf-8",
+    )
+    ingest_landing(con, landing, entities=["contacts"])
+    assert rows(
+        con,
+        "select contact_id, property_value from raw.contact_properties "
+        "where _file_path = 'contacts/quotes.csv' order by 1, 2",
+    ) == [("q1", "'; drop table x; --"), ("q1", "ceo"), ("q2", "acme"), ("q2", "c:\\temp\\'a'")]
+
+
 def test_a_deleted_landing_file_is_reported_and_a_header_only_file_retracts_its_rows(
     landing, tmp_path
 ):

@@ -121,8 +121,9 @@ account_roles as (
     select
         counted.model_id,
         counted.account_id,
-        string_agg(distinct member_roles.buying_role, ', ' order by member_roles.buying_role)
-            as roles_covered,
+        {{ ordered_string_agg(
+            'member_roles.buying_role', "', '", 'member_roles.buying_role', distinct=true
+        ) }} as roles_covered,
         count(distinct member_roles.buying_role) as roles_covered_count
     from counted
     inner join member_roles
@@ -149,9 +150,9 @@ rolled as (
         count(*) as contact_count,
         count(*) filter (where engagement_score > 0) as engaged_contacts,
         count(*) filter (where is_counted) as counted_contacts,
-        string_agg(
-            contact_id || ' ' || cast(total_score as varchar), ', ' order by score_rank
-        ) filter (where is_counted) as contributing_contacts
+        {{ ordered_string_agg(
+            "contact_id || ' ' || cast(total_score as string)", "', '", 'score_rank'
+        ) }} filter (where is_counted) as contributing_contacts
     from counted
     group by model_id, account_id
 
@@ -175,7 +176,7 @@ reached_stages as (
     select
         rolled.model_id,
         rolled.account_id,
-        arg_max(thresholds.stage, thresholds.stage_rank) as account_stage
+        max_by(thresholds.stage, thresholds.stage_rank) as account_stage
     from rolled
     inner join thresholds
         on

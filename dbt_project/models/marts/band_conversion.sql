@@ -49,7 +49,8 @@ overall as (
 
     select
         model_id,
-        avg(case when is_converted then 1.0 else 0.0 end) as conversion_rate
+        -- A double ratio: an avg of decimals is a double on DuckDB but 5-place decimal on Spark.
+        cast(count(*) filter (where is_converted) as double) / count(*) as conversion_rate
     from outcomes
     group by model_id
 

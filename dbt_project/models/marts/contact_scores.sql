@@ -110,11 +110,10 @@ reasons as (
         model_id,
         contact_id,
         coalesce(
-            string_agg(
-                item, '; ' order by part, item_order
-            ) filter (where running_length <= {{ var('reasons_max_length') }}),
+            {{ ordered_string_agg('item', "'; '", 'part, item_order') }}
+            filter (where running_length <= {{ var('reasons_max_length') }}),
             left(
-                arg_min(item, part * 100 + item_order), {{ var('reasons_max_length') - 1 }}
+                min_by(item, part * 100 + item_order), {{ var('reasons_max_length') - 1 }}
             ) || '…'
         ) as top_reasons
     from reason_lengths

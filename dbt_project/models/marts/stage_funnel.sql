@@ -247,7 +247,7 @@ counted as (
         step_order,
         count(*) as contacts_reached,
         median(
-            epoch(reached_at - previous_reached_at) / 86400.0
+            {{ age_days('reached_at', 'previous_reached_at') }}
         ) filter (where reached_at >= previous_reached_at) as median_days_from_previous
     from by_dimension
     group by model_id, dimension, dimension_value, step_order

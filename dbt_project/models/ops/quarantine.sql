@@ -22,14 +22,14 @@ scoring as (
         rejected.source_file as file_path,
         rejected.source_row_number as row_number,
         rejected.reason,
-        cast(to_json({
-            'activity_id': rejected.activity_id,
-            'contact_id': rejected.contact_id,
-            'activity_type': rejected.activity_type,
-            'occurred_at': rejected.occurred_at,
-            'target': rejected.target,
-            'value': rejected.value
-        }) as varchar) as raw_row
+        {{ json_object([
+            ['activity_id', 'rejected.activity_id'],
+            ['contact_id', 'rejected.contact_id'],
+            ['activity_type', 'rejected.activity_type'],
+            ['occurred_at', 'rejected.occurred_at'],
+            ['target', 'rejected.target'],
+            ['value', 'rejected.value'],
+        ]) }} as raw_row
     from {{ ref('int_activities_rejected') }} as rejected
 
 ),
@@ -43,11 +43,11 @@ unreadable_dates as (
         'property ' || property_name || ' is not a date: ' || property_value
         || ' (write 2026-11-01 or an ISO 8601 timestamp; its date conditions do not hold,'
         || ' the contact is scored)' as reason,
-        cast(to_json({
-            'contact_id': contact_id,
-            'property': property_name,
-            'value': property_value
-        }) as varchar) as raw_row
+        {{ json_object([
+            ['contact_id', 'contact_id'],
+            ['property', 'property_name'],
+            ['value', 'property_value'],
+        ]) }} as raw_row
     from {{ ref('int_unreadable_dates') }}
 
 ),

@@ -1,5 +1,6 @@
 {{ config(
     unique_key='as_of',
+    pre_hook="{{ forget_instant(this, 'as_of') }}",
     post_hook="{{ forget_older_stage_memory(this) }}",
 ) }}
 -- The threshold stage after the `sticky` policy, per as-of: the memory that `sticky` needs.
@@ -61,9 +62,9 @@ previous as (
     previous as (
 
         select
-            cast(null as varchar) as model_id,
-            cast(null as varchar) as contact_id,
-            cast(null as varchar) as sticky_stage,
+            cast(null as string) as model_id,
+            cast(null as string) as contact_id,
+            cast(null as string) as sticky_stage,
             cast(null as integer) as sticky_rank,
             cast(null as timestamp) as as_of
         where false

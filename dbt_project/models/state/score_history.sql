@@ -45,14 +45,14 @@ logged as (
     logged as (
 
         select
-            cast(null as varchar) as model_id,
-            cast(null as varchar) as contact_id,
+            cast(null as string) as model_id,
+            cast(null as string) as contact_id,
             cast(null as {{ points_type() }}) as total_score,
-            cast(null as varchar) as fit_band,
-            cast(null as varchar) as engagement_band,
-            cast(null as varchar) as total_band,
-            cast(null as varchar) as matrix_label,
-            cast(null as varchar) as stage,
+            cast(null as string) as fit_band,
+            cast(null as string) as engagement_band,
+            cast(null as string) as total_band,
+            cast(null as string) as matrix_label,
+            cast(null as string) as stage,
             cast(null as integer) as stage_rank,
             cast(null as boolean) as is_excluded
         where false

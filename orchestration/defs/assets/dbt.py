@@ -17,6 +17,7 @@ from ...dbt_cli import SKIP_UNIT_TESTS, ensure_manifest
 from ...rules import format_problems, validate_seeds
 from ...sql_text import sql_ident
 from ...warehouse.complete_build import forget_complete_build, record_complete_build
+from ...warehouse.spark_handoff import finish_dbt_build, prepare_dbt_build
 from ..jobs import refresh_job
 from ..resources import LeadscoreResource, dbt_project
 from ..translator import LeadscoreTranslator
@@ -113,10 +114,11 @@ def leadscore_dbt_assets(
     # dagster-dbt hands dbt a copy of this process's environment: profiles.yml and the as_of()
     # macro read the build location, DuckDB limits and instant from there.
     os.environ.update(settings.dbt_environment(as_of))
+    # On Spark: the sources and kept state go to Spark first, the built tables come back after.
+    os.environ.update(prepare_dbt_build(settings, settings.build_db_path))
     # One target folder per data dir (not one per run): run_results.json there has the timings.
-    invocation = dbt.cli(
-        ["build", *SKIP_UNIT_TESTS], context=context, target_path=settings.work_dir / "dbt_target"
-    )
+    target_path = settings.work_dir / "dbt_target"
+    invocation = dbt.cli(["build", *SKIP_UNIT_TESTS], context=context, target_path=target_path)
     events = []
     try:
         for event in invocation.stream():
@@ -124,6 +126,7 @@ def leadscore_dbt_assets(
     except Exception:
         yield from events  # what dbt did before failing (tests as failed checks) stays visible
         raise
+    finish_dbt_build(settings, settings.build_db_path, target_path)
     with connect_build_db(leadscore) as con:
         # stream() raised above if any model or test failed: every mart is as of this instant.
         record_complete_build(con, as_of, datetime.now(UTC).replace(tzinfo=None))

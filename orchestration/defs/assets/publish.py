@@ -3,7 +3,7 @@
 from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, asset
 
 from ...warehouse.complete_build import publish_refusal
-from ...warehouse.publish import publish_warehouse
+from ...warehouse.publish import publish_parquet, publish_warehouse
 from ..jobs import refresh_job
 from ..resources import LeadscoreResource
 from .common import connect_build_db, run_as_of
@@ -49,6 +49,9 @@ def published_warehouse(
         ).fetchone()[0]
     counts = publish_warehouse(settings.build_db_path, settings.warehouse_path, as_of, rule_set)
     context.log.info(f"published {len(counts)} tables to {settings.warehouse_path}")
+    if settings.engine == "spark":  # lakehouse readers get the marts as Parquet too
+        parquet = publish_parquet(settings.warehouse_path, settings.parquet_dir)
+        context.log.info(f"published {len(parquet)} marts as Parquet to {settings.parquet_dir}")
     return MaterializeResult(
         metadata={"path": str(settings.warehouse_path), **{k: v for k, v in counts.items()}}
     )

@@ -28,8 +28,8 @@ final as (
         activities.source_row_number,
         case
             when contacts.contact_id is null then 'unknown contact: ' || activities.contact_id
-            else 'future-dated: occurred_at ' || cast(activities.occurred_at as varchar)
-                || ' is after as_of ' || cast({{ as_of() }} as varchar)
+            else 'future-dated: occurred_at ' || cast(activities.occurred_at as string)
+                || ' is after as_of ' || cast({{ as_of() }} as string)
         end as reason
     from activities
     left join contacts on activities.contact_id = contacts.contact_id

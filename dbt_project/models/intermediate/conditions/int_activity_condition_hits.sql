@@ -80,13 +80,14 @@ final as (
         count(*) filter (where in_window) as activity_count,
         max(occurred_at) filter (where in_window) as last_activity_at,
         -- Ties at the newest instant pick the same type every run (deterministic marts).
-        arg_max(
-            activity_type, { 'at': occurred_at, 'type': activity_type }
+        max_by(
+            activity_type, {{ sort_key(['occurred_at', 'activity_type']) }}
         ) filter (where in_window) as last_activity_type,
         sum(decay_weight) filter (where in_window) as decay_weight_sum,
-        coalesce(sum(value) filter (where in_window), 0) as value_sum,
+        coalesce(sum(cast(value as {{ value_sum_type() }})) filter (where in_window), 0) as value_sum,
         count(*) filter (where not in_window) as baseline_count,
-        coalesce(sum(value) filter (where not in_window), 0) as baseline_value_sum
+        coalesce(sum(cast(value as {{ value_sum_type() }})) filter (where not in_window), 0)
+            as baseline_value_sum
     from weighted
     group by condition_id, contact_id
 

@@ -28,8 +28,8 @@ final as (
     select
         matches.model_id,
         matches.contact_id,
-        arg_min(matches.exclusion_id, exclusions.exclusion_order) as exclusion_id,
-        arg_min(coalesce(exclusions.reason, matches.exclusion_id), exclusions.exclusion_order)
+        min_by(matches.exclusion_id, exclusions.exclusion_order) as exclusion_id,
+        min_by(coalesce(exclusions.reason, matches.exclusion_id), exclusions.exclusion_order)
             as exclusion_reason
     from matches
     inner join exclusions

@@ -85,7 +85,7 @@ won_deals as (
         contact_id,
         min(created_at) as deal_created_at,
         -- The close of that first won deal.
-        arg_min(closed_at, created_at) as deal_won_at,
+        min_by(closed_at, created_at) as deal_won_at,
         sum(amount) as won_amount,
         count(*) as won_deals
     from won_records

@@ -36,11 +36,7 @@ final as (
         model_id,
         activity_type,
         sum(1.0 / days) filter (where decay_kind = 'half_life') as half_life_rate,
-        coalesce(
-            list({ 'days': days, 'percent': percent } order by days, percent)
-            filter (where decay_kind = 'step'),
-            []
-        ) as steps
+        {{ decay_steps_list('days', 'percent', "decay_kind = 'step'") }} as steps
     from applicable
     group by model_id, activity_type
 

@@ -41,11 +41,11 @@ rule_activity as (
         matches.rule_id,
         matches.contact_id,
         count(conditions.condition_id) as activity_condition_count,
-        sum(hits.activity_count) as activity_count,
+        cast(sum(hits.activity_count) as bigint) as activity_count,
         max(hits.last_activity_at) as last_activity_at,
-        arg_max(
+        max_by(
             hits.last_activity_type,
-            { 'at': hits.last_activity_at, 'type': hits.last_activity_type }
+            {{ sort_key(['hits.last_activity_at', 'hits.last_activity_type']) }}
         ) as last_activity_type,
         sum(hits.decay_weight_sum) as decay_weight_sum
     from matches

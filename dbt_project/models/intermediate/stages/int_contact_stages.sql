@@ -65,7 +65,7 @@ after_sticky as (
         case
             when sticky.sticky_since_as_of is not null
                 then sticky.sticky_stage || ': kept by sticky policy (reached by '
-                    || cast(sticky.sticky_since_as_of as varchar) || '); now ' || sticky.threshold_reason
+                    || cast(sticky.sticky_since_as_of as string) || '); now ' || sticky.threshold_reason
             else sticky.threshold_reason
         end as stage_reason
     from sticky
@@ -116,7 +116,7 @@ after_override as (
         case
             when feedback.stage_override is null then after_max_stage.stage_reason
             else feedback.stage_override || ': sales feedback ' || feedback.feedback
-                || ' on ' || cast(feedback.given_at as varchar)
+                || ' on ' || cast(feedback.given_at as string)
                 || coalesce(' by ' || feedback.given_by, '')
         end as stage_reason
     from after_max_stage

@@ -10,7 +10,7 @@ seed_rows as (
     {% for seed in scoring_seeds %}
         select
             '{{ seed }}' as seed_name,
-            cast(to_json(s) as varchar) as seed_row
+            {{ row_json('s') }} as seed_row
         from {{ ref(seed) }} as s
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -20,7 +20,7 @@ seed_rows as (
 final as (
 
     select
-        md5(string_agg(seed_name || ':' || seed_row, chr(10) order by seed_name, seed_row))
+        md5({{ ordered_string_agg("seed_name || ':' || seed_row", 'chr(10)', 'seed_name, seed_row') }})
             as rule_set_version
     from seed_rows
 

@@ -100,8 +100,8 @@ final as (
         and (stage_rows.min_score is null or stage_rows.score >= stage_rows.min_score)
         and (stage_rows.required_rule_id is null or required_matches.rule_id is not null)
             as holds,
-        'score ' || stage_rows.score_column || ' ' || cast(stage_rows.score as varchar)
-        || coalesce(' >= ' || cast(stage_rows.min_score as varchar), '')
+        'score ' || stage_rows.score_column || ' ' || cast(stage_rows.score as string)
+        || coalesce(' >= ' || cast(stage_rows.min_score as string), '')
         || coalesce(', rule ' || stage_rows.required_rule_id || ' matched', '')
         || ' (segment ' || stage_rows.segment || ')' as reason
     from stage_rows

@@ -26,9 +26,9 @@ best as (
         model_id,
         contact_id,
         -- Stage and reason come from the same row, also when two stages share a rank.
-        arg_max(stage, { 'rank': stage_rank, 'stage': stage }) as stage,
+        max_by(stage, {{ sort_key(['stage_rank', 'stage']) }}) as stage,
         max(stage_rank) as stage_rank,
-        arg_max(reason, { 'rank': stage_rank, 'stage': stage }) as reason
+        max_by(reason, {{ sort_key(['stage_rank', 'stage']) }}) as reason
     from checks
     where holds
     group by model_id, contact_id

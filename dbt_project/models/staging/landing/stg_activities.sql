@@ -116,9 +116,9 @@ final as (
             new_activities.source_activity_id,
             'derived:' || md5(concat_ws(
                 chr(31), new_activities.contact_id, new_activities.activity_type,
-                cast(new_activities.occurred_at as varchar),
+                cast(new_activities.occurred_at as string),
                 coalesce(new_activities.target, chr(0)),
-                coalesce(cast(new_activities.value as varchar), chr(0))
+                coalesce(cast(new_activities.value as string), chr(0))
             ))
         ) as activity_id,
         new_activities.contact_id,
@@ -128,12 +128,14 @@ final as (
         new_activities.target,
         lower(new_activities.target) as target_norm,
         new_activities.value,
-        cast(new_activities.first_seen_key // {{ 2 ** 32 }} as bigint) as source_load_seq,
+        cast({{ integer_divide('new_activities.first_seen_key', 2 ** 32) }} as bigint) as source_load_seq,
         loaded_files.file_path as source_file,
         cast(new_activities.first_seen_key % {{ 2 ** 32 }} as bigint) as source_row_number
     from new_activities
     left join loaded_files
-        on cast(new_activities.first_seen_key // {{ 2 ** 32 }} as bigint) = loaded_files.load_seq
+        on
+            cast({{ integer_divide('new_activities.first_seen_key', 2 ** 32) }} as bigint)
+            = loaded_files.load_seq
 
 )
 

@@ -6,7 +6,7 @@ source as (
     -- rowid is the seed's file order (seeds are inserted row by row, in order).
     select
         *,
-        rowid as file_order
+        {{ seed_file_order() }} as file_order
     from {{ ref('stage_exclusions') }}
 
 ),
@@ -16,7 +16,7 @@ final as (
     select
         {{ norm_text('model_id') }} as model_id,
         {{ norm_text('exclusion_id') }} as exclusion_id,
-        row_number() over (order by file_order) as exclusion_order,
+        cast(row_number() over (order by file_order) as bigint) as exclusion_order,
         {{ norm_text('property') }} as property_name,
         coalesce({{ norm_text('operator') }}, 'eq') as operator,
         {{ clean_text('value') }} as condition_value,
