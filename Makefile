@@ -53,8 +53,10 @@ lint: $(STAMP)
 dev: $(STAMP) parse
 	$(BIN)/dagster dev
 
-bench: $(STAMP) parse
+bench: $(SPARK_STAMP) parse
 	$(BIN)/python tests/bench/bench.py --contacts $(BENCH_CONTACTS) --activities-per-contact $(BENCH_ACTIVITIES) --repeat $(BENCH_REPEAT)
+	# The same size on Spark local[2] (a full run, its RSS and disk), next to DuckDB's figures.
+	$(BIN)/python tests/bench/bench.py --engine spark --scaling $(BENCH_CONTACTS) --activities-per-contact $(BENCH_ACTIVITIES)
 	$(BIN)/python tests/bench/many_runs.py --contacts $(MANY_CONTACTS) --runs $(MANY_RUNS)
 
 clean:

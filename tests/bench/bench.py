@@ -779,6 +779,7 @@ def _header(report: dict[str, Any], title: str) -> list[str]:
         "",
         f"`{report['command']}`",
         "",
+        f"engine: {report.get('engine', 'duckdb')}. "
         f"{report['started_at']}, commit {report['git'] or 'unknown'}, "
         f"as of {report['as_of']}, {report['repeat']} repetition(s) (medians shown).",
         "",
@@ -912,6 +913,11 @@ def render_scaling_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _engine_suffix(args: argparse.Namespace) -> str:
+    """Reports of the Spark engine sit beside DuckDB's under their own name."""
+    return f"-{args.engine}" if args.engine and args.engine != "duckdb" else ""
+
+
 def write_reports(report: dict[str, Any], out_dir: Path, stem: str, markdown: str) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     md_path, json_path = out_dir / f"{stem}.md", out_dir / f"{stem}.json"
@@ -928,6 +934,7 @@ def write_reports(report: dict[str, Any], out_dir: Path, stem: str, markdown: st
 def _base_report(args: argparse.Namespace, argv: list[str], env: dict[str, str]) -> dict:
     return {
         "command": invocation(argv),
+        "engine": args.engine or "duckdb",
         "started_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "git": git_revision(),
         "as_of": format_instant(args.as_of_instant),
@@ -1040,7 +1047,7 @@ def _bench(args: argparse.Namespace, argv: list[str], env: dict[str, str], work:
         "all_targets_met": all(t["met"] for t in targets),
     }
     markdown = render_markdown(report)
-    write_reports(report, Path(args.out), f"bench-{n}x{k}", markdown)
+    write_reports(report, Path(args.out), f"bench-{n}x{k}{_engine_suffix(args)}", markdown)
     print(markdown)
     return report
 
@@ -1096,7 +1103,8 @@ def _scaling(args: argparse.Namespace, argv: list[str], env: dict[str, str], wor
     report |= {"mode": "scaling", "activities_per_contact": k, "scaling": rows}
     markdown = render_scaling_markdown(report)
     sizes = "-".join(str(n) for n in args.scaling)
-    write_reports(report, Path(args.out), f"bench-scaling-{sizes}x{k}", markdown)
+    stem = f"bench-scaling-{sizes}x{k}{_engine_suffix(args)}"
+    write_reports(report, Path(args.out), stem, markdown)
     print(markdown)
     return report
 
