@@ -38,12 +38,12 @@ demo: $(STAMP)
 	$(BIN)/leadscore top --limit 10
 
 test: $(SPARK_STAMP) parse
-	$(BIN)/python -m pytest -n auto --dist loadfile -m "not faults and not slow"
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not faults and not slow" --durations=15
 
-# Fault injection, many-run scenarios and the demo build with its outcome analyses (about 9
-# minutes more); CI runs both targets.
+# Fault injection, many-run scenarios, the demo build with its outcome analyses, whole
+# pipelines in subprocesses and the Spark scenarios beyond the worked examples; CI runs both.
 test-slow: $(SPARK_STAMP) parse
-	$(BIN)/python -m pytest -n auto --dist loadfile -m "faults or slow"
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "faults or slow" --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check orchestration tests

@@ -82,6 +82,7 @@ def _setup_literal_rules(s: Scenario) -> None:
     )
 
 
+@pytest.mark.slow  # make test builds on Spark once (the worked examples); CI runs this too
 def test_rule_values_are_matched_literally_and_every_mart_equals_duckdb(tmp_path, dbt_workspace):
     built = {}
     for engine in ("duckdb", "spark"):
