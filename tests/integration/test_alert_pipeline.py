@@ -17,7 +17,9 @@ from orchestration.config import DEFAULT_SEEDS_DIR, parse_as_of
 from tests.support.installation import WARM_UP
 from tests.support.webhook_receiver import Receiver
 
-pytestmark = pytest.mark.integration
+# Three-run pipelines in subprocesses (about 3 minutes of one worker): `make test-slow`, which CI
+# runs, keeps `make test` well under 15 minutes.
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 AS_OF = "2026-11-01"
 
