@@ -83,6 +83,7 @@ class EnvVar:
     DELIVERY_BUDGET_SECONDS = "LEADSCORE_DELIVERY_BUDGET_SECONDS"
     HISTORY_MIN_DELTA = "LEADSCORE_HISTORY_MIN_DELTA"
     DAGSTER_HOME = "DAGSTER_HOME"  # Dagster's own: where `dagster dev` keeps its run history
+    JAVA_HOME = "JAVA_HOME"  # Java's own: the runtime pyspark launches (the Spark engine)
     # Set by leadscore for its dbt child process only (profiles.yml, macros/as_of.sql): they
     # never feed back into the user's configuration.
     DBT_BUILD_DB_PATH = "LEADSCORE_BUILD_DB_PATH"
@@ -562,3 +563,9 @@ def secrets(env: Mapping[str, str] | None = None) -> list[str]:
     """The secret values currently set, for scrubbing (a webhook URL can hold a token too)."""
     names = (*SECRET_VARIABLES, EnvVar.WEBHOOK_URL)
     return [value for name in names if (value := _text(env, name))]
+
+
+def java_home(env: Mapping[str, str] | None = None) -> Path | None:
+    """`JAVA_HOME`, when set: pyspark starts `$JAVA_HOME/bin/java`, else `java` on the PATH."""
+    value = _text(env, EnvVar.JAVA_HOME)
+    return Path(value).expanduser() if value else None

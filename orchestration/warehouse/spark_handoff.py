@@ -10,6 +10,7 @@ could disagree with the build database.
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import shutil
 from collections.abc import Iterable, Mapping
@@ -21,7 +22,7 @@ from typing import Any
 import duckdb
 import yaml
 
-from ..config import SOURCE_DBT_PROJECT_DIR, EnvVar, Settings
+from ..config import SOURCE_DBT_PROJECT_DIR, ConfigError, EnvVar, Settings, java_home
 from ..contracts import kept_tables, model_specs
 from ..sql_text import sql_ident, sql_literal
 
@@ -209,11 +210,33 @@ def hand_back(
     return len(relations)
 
 
+def check_spark_installed() -> None:
+    """LEADSCORE_ENGINE=spark needs the `spark` extra and a Java runtime: say so in one line
+    before dbt fails deep inside its adapter or Spark's launcher."""
+    if (
+        importlib.util.find_spec("pyspark") is None
+        or importlib.util.find_spec("dbt.adapters.spark") is None
+    ):
+        raise ConfigError(
+            "LEADSCORE_ENGINE=spark needs the spark extra: pip install -e '.[spark]' "
+            "(dbt-spark and pyspark)"
+        )
+    home = java_home()
+    if not (
+        home / "bin" / "java" if home else Path(shutil.which("java") or "/nonexistent")
+    ).exists():
+        raise ConfigError(
+            "LEADSCORE_ENGINE=spark needs a Java 17+ runtime: install one (e.g. apt-get install "
+            "openjdk-17-jre-headless) or set JAVA_HOME"
+        )
+
+
 def prepare_dbt_build(settings: Settings, build_db: Path) -> dict[str, str]:
     """What dbt's process needs besides Settings.dbt_environment: on Spark, the hand-in of
     `build_db` (nothing on DuckDB, which builds into `build_db` itself)."""
     if settings.engine != "spark":
         return {}
+    check_spark_installed()
     handed = hand_in(build_db, settings.spark_dir(build_db), settings.duckdb_config())
     return {EnvVar.DBT_SPARK_HAND_IN: hand_in_variable(handed)}
 

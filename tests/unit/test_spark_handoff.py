@@ -158,3 +158,10 @@ def test_publish_parquet_replaces_the_whole_set(tmp_path):
     assert sorted(path.name for path in (folder / "marts").iterdir()) == ["contact_scores"]
     rows = duckdb.sql(f"select * from read_parquet('{folder}/marts/contact_scores/*.parquet')")
     assert rows.fetchall() == [("c1", 2.5)]
+
+
+def test_a_missing_java_is_one_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "no-java-here"))
+    settings = load_settings(tmp_path, env={EnvVar.ENGINE: "spark"})
+    with pytest.raises(ConfigError, match="needs a Java 17\\+ runtime"):
+        prepare_dbt_build(settings, tmp_path / "build.duckdb")
