@@ -58,17 +58,26 @@
 
 {% macro spark__integer_divide(dividend, divisor) -%}(({{ dividend }}) div ({{ divisor }})){%- endmacro %}
 
-{#- A struct to order by (arg_max/max_by by several columns): fields compare in the given order. -#}
+{#- A struct of named expressions (`pairs`: a list of [name, expression]). -#}
+{% macro struct_of(pairs) -%}
+    {{ return(adapter.dispatch('struct_of', 'leadscore')(pairs)) }}
+{%- endmacro %}
+
+{% macro default__struct_of(pairs) -%}
+    { {%- for name, expression in pairs %} '{{ name }}': {{ expression }}{{ ',' if not loop.last }}{% endfor %} }
+{%- endmacro %}
+
+{% macro spark__struct_of(pairs) -%}
+    named_struct({%- for name, expression in pairs %}'{{ name }}', {{ expression }}{{ ', ' if not loop.last }}{% endfor -%})
+{%- endmacro %}
+
+{#- A struct to order by (max_by by several columns): fields compare in the given order. -#}
 {% macro sort_key(expressions) -%}
-    {{ return(adapter.dispatch('sort_key', 'leadscore')(expressions)) }}
-{%- endmacro %}
-
-{% macro default__sort_key(expressions) -%}
-    { {%- for expression in expressions %} 'k{{ loop.index }}': {{ expression }}{{ ',' if not loop.last }}{% endfor %} }
-{%- endmacro %}
-
-{% macro spark__sort_key(expressions) -%}
-    named_struct({%- for expression in expressions %}'k{{ loop.index }}', {{ expression }}{{ ', ' if not loop.last }}{% endfor -%})
+    {%- set pairs = [] -%}
+    {%- for expression in expressions -%}
+        {%- do pairs.append(['k' ~ loop.index, expression]) -%}
+    {%- endfor -%}
+    {{ struct_of(pairs) }}
 {%- endmacro %}
 
 {#- string_agg in a given order (`distinct` drops repeated values; then order by the value). -#}
@@ -155,7 +164,7 @@
 
 {% macro default__decay_steps_list(days, percent, condition) -%}
     coalesce(
-        list({ 'days': {{ days }}, 'percent': {{ percent }} } order by {{ days }}, {{ percent }})
+        list({{ struct_of([['days', days], ['percent', percent]]) }} order by {{ days }}, {{ percent }})
         filter (where {{ condition }}),
         []
     )
@@ -163,7 +172,7 @@
 
 {% macro spark__decay_steps_list(days, percent, condition) -%}
     array_sort(
-        collect_list(named_struct('days', {{ days }}, 'percent', {{ percent }}))
+        collect_list({{ struct_of([['days', days], ['percent', percent]]) }})
         filter (where {{ condition }})
     )
 {%- endmacro %}
@@ -244,12 +253,12 @@
 {%- endmacro %}
 
 {% macro default__json_object(pairs) -%}
-    cast(to_json({ {%- for name, expression in pairs %} '{{ name }}': {{ expression }}{{ ',' if not loop.last }}{% endfor %} }) as string)
+    cast(to_json({{ struct_of(pairs) }}) as string)
 {%- endmacro %}
 
 {% macro spark__json_object(pairs) -%}
     to_json(
-        named_struct({%- for name, expression in pairs %}'{{ name }}', {{ expression }}{{ ', ' if not loop.last }}{% endfor -%}),
+        {{ struct_of(pairs) }},
         map('ignoreNullFields', 'false', 'timestampNTZFormat', 'yyyy-MM-dd HH:mm:ss[.SSSSSS]')
     )
 {%- endmacro %}

@@ -66,7 +66,6 @@
     {{ age_days(as_of(), parse_timestamp(text)) }}
 {%- endmacro %}
 
-
 {#-
   Whether an activity condition holds for one contact's hits row (int_activity_condition_hits).
   The measure is the count of matching activities in the window, or with aggregate `sum` the

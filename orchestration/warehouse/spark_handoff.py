@@ -27,8 +27,6 @@ from ..contracts import kept_tables, model_specs
 from ..sql_text import sql_ident, sql_literal
 
 SOURCES_YML = SOURCE_DBT_PROJECT_DIR / "models" / "staging" / "landing" / "_sources.yml"
-SPARK_TABLE_FORMAT = "parquet"
-"""Without Delta Lake or Iceberg (their jars come from Maven), Spark tables are plain Parquet."""
 
 
 class SparkHandoffError(RuntimeError):
